@@ -1,0 +1,85 @@
+//! Diagnostics: what charla tells the author, in one shape for every stage.
+//!
+//! Each stage has its own typed error enum with a `to_diagnostic`; this module holds the shared
+//! shape and the renderers (people, JSON, GitHub annotations).
+
+pub mod codes;
+mod did_you_mean;
+mod render;
+
+pub use did_you_mean::did_you_mean;
+pub use render::{render_github, render_human, render_json, Summary};
+
+use crate::source::Span;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A place in the source and what to say about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// One problem found in a bot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    /// One line, lowercase, no final period, user text in backticks.
+    pub message: String,
+    /// Where to change the source.
+    pub primary: Label,
+    /// The other party: "first defined here", "the menu is restricted here".
+    pub secondary: Vec<Label>,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic with the severity its code is registered with.
+    pub fn new(code: &'static str, message: impl Into<String>, span: Span, label: impl Into<String>) -> Diagnostic {
+        let severity = codes::find(code).map_or(Severity::Error, |c| c.severity);
+        Diagnostic {
+            code,
+            severity,
+            message: message.into(),
+            primary: Label { span, message: label.into() },
+            secondary: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_optional_help(mut self, help: Option<String>) -> Diagnostic {
+        self.help = help;
+        self
+    }
+
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.secondary.push(Label { span, message: message.into() });
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Sorts diagnostics into source order (file, position, code) so output is stable.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        (a.primary.span.file, a.primary.span.start, a.primary.span.end, a.code)
+            .cmp(&(b.primary.span.file, b.primary.span.start, b.primary.span.end, b.code))
+    });
+}

@@ -1,0 +1,140 @@
+//! Renderers: for people (codespan-reporting), for machines (JSON as in DESIGN.md) and for
+//! GitHub Actions (workflow-command annotations).
+
+use super::{Diagnostic, Label, Severity};
+use crate::source::SourceFile;
+use codespan_reporting::diagnostic as cs;
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::{self, termcolor::WriteColor};
+use serde_json::{json, Value};
+
+/// Counts of errors and warnings.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+impl Summary {
+    pub fn of(diagnostics: &[Diagnostic]) -> Summary {
+        let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+        Summary { errors, warnings: diagnostics.len() - errors }
+    }
+}
+
+/// Writes diagnostics the way a person reads them: source excerpt, underline, help.
+pub fn render_human(out: &mut dyn WriteColor, files: &[SourceFile], diagnostics: &[Diagnostic]) -> std::io::Result<()> {
+    let mut simple = SimpleFiles::new();
+    for file in files {
+        simple.add(file.name.as_str(), file.text.as_str());
+    }
+    let config = term::Config::default();
+    for diagnostic in diagnostics {
+        let severity = match diagnostic.severity {
+            Severity::Error => cs::Severity::Error,
+            Severity::Warning => cs::Severity::Warning,
+        };
+        let mut labels = vec![label(cs::LabelStyle::Primary, &diagnostic.primary)];
+        labels.extend(diagnostic.secondary.iter().map(|l| label(cs::LabelStyle::Secondary, l)));
+        let mut notes = Vec::new();
+        if let Some(help) = &diagnostic.help {
+            notes.push(format!("help: {help}"));
+        }
+        notes.push(format!("more: charla explain {}", diagnostic.code));
+        let rendered = cs::Diagnostic::new(severity)
+            .with_code(diagnostic.code)
+            .with_message(&diagnostic.message)
+            .with_labels(labels)
+            .with_notes(notes);
+        term::emit(out, &config, &simple, &rendered).map_err(|e| std::io::Error::other(e.to_string()))?;
+    }
+    Ok(())
+}
+
+fn label(style: cs::LabelStyle, label: &Label) -> cs::Label<usize> {
+    cs::Label::new(style, label.span.file.0 as usize, label.span.range()).with_message(&label.message)
+}
+
+/// Position of a label as the JSON format and annotations give it: 1-based lines and columns.
+struct Position<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+fn position<'a>(files: &'a [SourceFile], label: &Label) -> Position<'a> {
+    match files.get(label.span.file.0 as usize) {
+        Some(file) => {
+            let (line, column) = file.line_col(label.span.start as usize);
+            let (end_line, end_column) = file.line_col(label.span.end as usize);
+            Position { file: &file.name, line, column, end_line, end_column }
+        }
+        None => Position { file: "", line: 1, column: 1, end_line: 1, end_column: 1 },
+    }
+}
+
+fn label_json(files: &[SourceFile], label: &Label) -> Value {
+    let p = position(files, label);
+    json!({
+        "file": p.file, "line": p.line, "column": p.column,
+        "end_line": p.end_line, "end_column": p.end_column, "message": label.message,
+    })
+}
+
+/// The diagnostics of one bot as JSON values (DESIGN.md "Command line").
+pub fn render_json(files: &[SourceFile], diagnostics: &[Diagnostic]) -> Vec<Value> {
+    diagnostics
+        .iter()
+        .map(|d| {
+            let p = position(files, &d.primary);
+            let mut labels = vec![label_json(files, &d.primary)];
+            labels.extend(d.secondary.iter().map(|l| label_json(files, l)));
+            json!({
+                "severity": d.severity, "code": d.code, "message": d.message,
+                "file": p.file, "line": p.line, "column": p.column,
+                "end_line": p.end_line, "end_column": p.end_column,
+                "labels": labels, "help": d.help,
+            })
+        })
+        .collect()
+}
+
+/// GitHub Actions annotations: `::error file=..,line=..::message`, one a line.
+pub fn render_github(files: &[SourceFile], diagnostics: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        let p = position(files, &d.primary);
+        let kind = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut message = d.message.clone();
+        if let Some(help) = &d.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        out.push_str(&format!(
+            "::{kind} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+            escape_property(p.file),
+            p.line,
+            p.column,
+            p.end_line,
+            p.end_column,
+            d.code,
+            escape_data(&message)
+        ));
+    }
+    out
+}
+
+/// Escaping of workflow-command data (GitHub's `escapeData`).
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escaping of workflow-command properties (GitHub's `escapeProperty`).
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
