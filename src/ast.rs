@@ -94,7 +94,10 @@ pub enum Setting {
     Business(Name),
     Language(Tag),
     Policy(PolicyRef),
-    Start { target: Target, audiences: Vec<Name> },
+    Start {
+        target: Target,
+        audiences: Vec<Name>,
+    },
     Fallback(Str),
     HandoffMessage(Str),
     Api(Str),
@@ -219,6 +222,7 @@ pub struct Intent {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // a tree built once; boxing every step would only add noise
 pub enum IntentStmt {
     Examples(Vec<Str>),
     Category(Name),
@@ -248,12 +252,19 @@ pub enum TemplateStmt {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
     Say(Str),
-    Ask { name: Name, question: Str, ty: AskType },
+    Ask {
+        name: Name,
+        question: Str,
+        ty: AskType,
+    },
     Call(Call),
     SetAudience(AudienceRef),
     SetOptIn,
     SetOptOut,
-    SetVar { name: Name, value: Str },
+    SetVar {
+        name: Name,
+        value: Str,
+    },
     If(If),
     Goto(Target),
     Handoff(Option<Str>),
@@ -303,7 +314,9 @@ pub struct Call {
     pub otherwise: Option<Block<Step>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Method {
     Get,
@@ -402,7 +415,10 @@ pub struct Mock {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum MockAnswer {
-    Returns { status: Option<(u16, Span)>, body: Option<Str> },
+    Returns {
+        status: Option<(u16, Span)>,
+        body: Option<Str>,
+    },
     Fails,
 }
 

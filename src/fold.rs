@@ -29,7 +29,10 @@ fn is_symbol_kept(c: char) -> bool {
 }
 
 fn is_punctuation(c: char) -> bool {
-    matches!(c, '¡' | '¿' | '«' | '»' | '“' | '”' | '‘' | '’' | '…' | '–' | '—' | '·' | '\u{a0}')
+    matches!(
+        c,
+        '¡' | '¿' | '«' | '»' | '“' | '”' | '‘' | '’' | '…' | '–' | '—' | '·' | '\u{a0}'
+    )
 }
 
 /// NFC normalisation, used for names.

@@ -20,17 +20,29 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: FileId, start: usize, end: usize) -> Span {
-        Span { file, start: start as u32, end: end as u32 }
+        Span {
+            file,
+            start: start as u32,
+            end: end as u32,
+        }
     }
 
     /// The smallest span holding both.
     pub fn to(self, other: Span) -> Span {
-        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 
     /// An empty span at this span's end (where a missing token was expected).
     pub fn at_end(self) -> Span {
-        Span { file: self.file, start: self.end, end: self.end }
+        Span {
+            file: self.file,
+            start: self.end,
+            end: self.end,
+        }
     }
 
     pub fn range(self) -> std::ops::Range<usize> {
@@ -57,7 +69,12 @@ impl SourceFile {
             text.drain(..3);
         }
         let line_starts = line_starts(&text);
-        SourceFile { name: name.into(), text, line_starts, invalid_utf8_at: None }
+        SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+            invalid_utf8_at: None,
+        }
     }
 
     /// A file from raw bytes. Invalid UTF-8 is replaced (so the rest can still be shown) and the
@@ -78,9 +95,15 @@ impl SourceFile {
     /// 1-based line and 1-based column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&start| start <= offset).saturating_sub(1);
+        let line = self
+            .line_starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1);
         let start = self.line_starts.get(line).copied().unwrap_or(0);
-        let column = self.text.get(start..offset).map_or(0, |s| s.chars().count());
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count());
         (line + 1, column + 1)
     }
 
@@ -98,7 +121,12 @@ impl SourceFile {
 
 fn line_starts(text: &str) -> Vec<usize> {
     let mut starts = vec![0];
-    starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+    starts.extend(
+        text.bytes()
+            .enumerate()
+            .filter(|(_, b)| *b == b'\n')
+            .map(|(i, _)| i + 1),
+    );
     starts
 }
 

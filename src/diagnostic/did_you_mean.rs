@@ -2,7 +2,10 @@
 
 /// The candidate closest to `unknown`, if it is close enough to be a likely typo.
 /// Case and accent differences count as very close.
-pub fn did_you_mean<'a>(unknown: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    unknown: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let folded = crate::fold::fold(unknown);
     let mut best: Option<(f64, &str)> = None;
     for candidate in candidates {
@@ -14,7 +17,8 @@ pub fn did_you_mean<'a>(unknown: &str, candidates: impl IntoIterator<Item = &'a 
         } else {
             strsim::jaro_winkler(unknown, candidate)
         };
-        let close_by_edits = strsim::levenshtein(unknown, candidate) <= (unknown.chars().count() / 3).max(1);
+        let close_by_edits =
+            strsim::levenshtein(unknown, candidate) <= (unknown.chars().count() / 3).max(1);
         if (score >= 0.85 || close_by_edits) && best.is_none_or(|(s, _)| score > s) {
             best = Some((score, candidate));
         }
@@ -28,7 +32,10 @@ mod tests {
 
     #[test]
     fn suggests_a_close_name() {
-        assert_eq!(did_you_mean("biling", ["billing", "welcome"]), Some("billing"));
+        assert_eq!(
+            did_you_mean("biling", ["billing", "welcome"]),
+            Some("billing")
+        );
         assert_eq!(did_you_mean("Billing", ["billing"]), Some("billing"));
         assert_eq!(did_you_mean("zzz", ["billing", "welcome"]), None);
     }

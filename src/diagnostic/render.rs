@@ -18,12 +18,19 @@ pub struct Summary {
 impl Summary {
     pub fn of(diagnostics: &[Diagnostic]) -> Summary {
         let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-        Summary { errors, warnings: diagnostics.len() - errors }
+        Summary {
+            errors,
+            warnings: diagnostics.len() - errors,
+        }
     }
 }
 
 /// Writes diagnostics the way a person reads them: source excerpt, underline, help.
-pub fn render_human(out: &mut dyn WriteColor, files: &[SourceFile], diagnostics: &[Diagnostic]) -> std::io::Result<()> {
+pub fn render_human(
+    out: &mut dyn WriteColor,
+    files: &[SourceFile],
+    diagnostics: &[Diagnostic],
+) -> std::io::Result<()> {
     let mut simple = SimpleFiles::new();
     for file in files {
         simple.add(file.name.as_str(), file.text.as_str());
@@ -35,7 +42,12 @@ pub fn render_human(out: &mut dyn WriteColor, files: &[SourceFile], diagnostics:
             Severity::Warning => cs::Severity::Warning,
         };
         let mut labels = vec![label(cs::LabelStyle::Primary, &diagnostic.primary)];
-        labels.extend(diagnostic.secondary.iter().map(|l| label(cs::LabelStyle::Secondary, l)));
+        labels.extend(
+            diagnostic
+                .secondary
+                .iter()
+                .map(|l| label(cs::LabelStyle::Secondary, l)),
+        );
         let mut notes = Vec::new();
         if let Some(help) = &diagnostic.help {
             notes.push(format!("help: {help}"));
@@ -46,13 +58,15 @@ pub fn render_human(out: &mut dyn WriteColor, files: &[SourceFile], diagnostics:
             .with_message(&diagnostic.message)
             .with_labels(labels)
             .with_notes(notes);
-        term::emit(out, &config, &simple, &rendered).map_err(|e| std::io::Error::other(e.to_string()))?;
+        term::emit(out, &config, &simple, &rendered)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
     }
     Ok(())
 }
 
 fn label(style: cs::LabelStyle, label: &Label) -> cs::Label<usize> {
-    cs::Label::new(style, label.span.file.0 as usize, label.span.range()).with_message(&label.message)
+    cs::Label::new(style, label.span.file.0 as usize, label.span.range())
+        .with_message(&label.message)
 }
 
 /// Position of a label as the JSON format and annotations give it: 1-based lines and columns.
@@ -69,9 +83,21 @@ fn position<'a>(files: &'a [SourceFile], label: &Label) -> Position<'a> {
         Some(file) => {
             let (line, column) = file.line_col(label.span.start as usize);
             let (end_line, end_column) = file.line_col(label.span.end as usize);
-            Position { file: &file.name, line, column, end_line, end_column }
+            Position {
+                file: &file.name,
+                line,
+                column,
+                end_line,
+                end_column,
+            }
         }
-        None => Position { file: "", line: 1, column: 1, end_line: 1, end_column: 1 },
+        None => Position {
+            file: "",
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 1,
+        },
     }
 }
 
@@ -131,7 +157,9 @@ pub fn render_github(files: &[SourceFile], diagnostics: &[Diagnostic]) -> String
 
 /// Escaping of workflow-command data (GitHub's `escapeData`).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escaping of workflow-command properties (GitHub's `escapeProperty`).

@@ -9,13 +9,30 @@ use crate::source::Span;
 #[derive(Debug, Clone, PartialEq)]
 pub enum SyntaxError {
     /// The file's bytes are not UTF-8; `byte` is the offset of the first bad byte.
-    InvalidUtf8 { span: Span, byte: usize },
-    ControlCharacter { span: Span, code: u32 },
-    TooDeep { span: Span },
-    Empty { span: Span },
+    InvalidUtf8 {
+        span: Span,
+        byte: usize,
+    },
+    ControlCharacter {
+        span: Span,
+        code: u32,
+    },
+    TooDeep {
+        span: Span,
+    },
+    Empty {
+        span: Span,
+    },
     /// The parser stopped: what it expected at `span`, and the text it found there.
-    Unexpected { span: Span, expected: Vec<Rule>, found: Found },
-    UnknownEscape { span: Span, escape: String },
+    Unexpected {
+        span: Span,
+        expected: Vec<Rule>,
+        found: Found,
+    },
+    UnknownEscape {
+        span: Span,
+        escape: String,
+    },
 }
 
 /// What stood where the parser stopped.
@@ -30,10 +47,49 @@ const STEPS: &str = "a step such as `say`, `ask`, `call`, `set`, `if`, `goto`, `
 
 /// The keywords that may start a statement, for "did you mean" on a misspelt one.
 const STATEMENT_WORDS: &[&str] = &[
-    "say", "ask", "call", "set", "if", "goto", "handoff", "end", "option", "examples", "category", "business",
-    "language", "policy", "start", "fallback", "handoff_message", "api", "support", "opt_out", "list_button",
-    "timezone", "session", "approval", "header", "body", "footer", "button", "contact", "mock", "user", "expect",
-    "bot", "agent", "audience", "menu", "intent", "template", "test", "name", "phone", "opt_in", "else",
+    "say",
+    "ask",
+    "call",
+    "set",
+    "if",
+    "goto",
+    "handoff",
+    "end",
+    "option",
+    "examples",
+    "category",
+    "business",
+    "language",
+    "policy",
+    "start",
+    "fallback",
+    "handoff_message",
+    "api",
+    "support",
+    "opt_out",
+    "list_button",
+    "timezone",
+    "session",
+    "approval",
+    "header",
+    "body",
+    "footer",
+    "button",
+    "contact",
+    "mock",
+    "user",
+    "expect",
+    "bot",
+    "agent",
+    "audience",
+    "menu",
+    "intent",
+    "template",
+    "test",
+    "name",
+    "phone",
+    "opt_in",
+    "else",
 ];
 
 impl SyntaxError {
@@ -84,15 +140,25 @@ fn unexpected(span: Span, expected: &[Rule], found: &Found) -> Diagnostic {
     let message = format!("expected {}, found {found_text}", join_or(&words));
     let mut help = None;
     if let Found::Text(t) = found {
-        let word: String = t.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        let word: String = t
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
         if expected.contains(&Rule::name) && is_keyword(&word) {
-            help = Some(format!("`{word}` is a keyword of charla and cannot be a name; choose another name"));
+            help = Some(format!(
+                "`{word}` is a keyword of charla and cannot be a name; choose another name"
+            ));
         } else if !word.is_empty() {
             if let Some(suggestion) = did_you_mean(&word, keywords.iter().copied()) {
                 help = Some(format!("did you mean `{suggestion}`?"));
             }
         }
-        if help.is_none() && t.starts_with('\'') && expected.iter().any(|r| matches!(r, Rule::string | Rule::text)) {
+        if help.is_none()
+            && t.starts_with('\'')
+            && expected
+                .iter()
+                .any(|r| matches!(r, Rule::string | Rule::text))
+        {
             help = Some("texts are written in double quotes: `\"...\"`".to_string());
         }
     }
@@ -108,7 +174,11 @@ fn unexpected(span: Span, expected: &[Rule], found: &Found) -> Diagnostic {
 
 /// The words for the expected rules, and the keywords a misspelling could have meant.
 fn expected_words(expected: &[Rule]) -> (Vec<String>, Vec<&'static str>) {
-    let statements: Vec<Rule> = expected.iter().copied().filter(|r| is_statement(*r)).collect();
+    let statements: Vec<Rule> = expected
+        .iter()
+        .copied()
+        .filter(|r| is_statement(*r))
+        .collect();
     let mut words: Vec<String> = Vec::new();
     let mut keywords: Vec<&'static str> = Vec::new();
     if statements.len() >= 3 {

@@ -133,12 +133,60 @@ pub fn is_statement(rule: Rule) -> bool {
     use Rule::*;
     matches!(
         rule,
-        say | ask | call | set_audience | set_opt_in | set_opt_out_step | set_var | if_step | goto | handoff | end
-            | option | examples | category | t_language | t_header | t_body | t_footer | t_button | contact | mock
-            | user | expect | bot_says | agent_releases | set_business | set_language | set_policy | set_start
-            | set_fallback | set_handoff_message | set_api | set_support | set_opt_out | set_list_button
-            | set_timezone | set_session | set_approval | bot | audience | menu | intent | template | test
-            | e_menu | e_intent | e_audience | e_handoff | e_end | e_opt_in | e_opt_out | e_fallback
-            | c_name | c_phone | c_audience | c_language
+        say | ask
+            | call
+            | set_audience
+            | set_opt_in
+            | set_opt_out_step
+            | set_var
+            | if_step
+            | goto
+            | handoff
+            | end
+            | option
+            | examples
+            | category
+            | t_language
+            | t_header
+            | t_body
+            | t_footer
+            | t_button
+            | contact
+            | mock
+            | user
+            | expect
+            | bot_says
+            | agent_releases
+            | set_business
+            | set_language
+            | set_policy
+            | set_start
+            | set_fallback
+            | set_handoff_message
+            | set_api
+            | set_support
+            | set_opt_out
+            | set_list_button
+            | set_timezone
+            | set_session
+            | set_approval
+            | bot
+            | audience
+            | menu
+            | intent
+            | template
+            | test
+            | e_menu
+            | e_intent
+            | e_audience
+            | e_handoff
+            | e_end
+            | e_opt_in
+            | e_opt_out
+            | e_fallback
+            | c_name
+            | c_phone
+            | c_audience
+            | c_language
     )
 }

@@ -12,7 +12,14 @@ use pest::iterators::Pair;
 use pest::Parser;
 
 pub fn lower_file(id: FileId, text: &str, scan: &Scan, errors: &mut Vec<SyntaxError>) -> File {
-    let mut lower = Lower { file: id, base: 0, text, comments: &scan.comments, next: 0, errors };
+    let mut lower = Lower {
+        file: id,
+        base: 0,
+        text,
+        comments: &scan.comments,
+        next: 0,
+        errors,
+    };
     let mut items = Vec::new();
     let mut broken = Vec::new();
     for chunk in &scan.chunks {
@@ -20,7 +27,9 @@ pub fn lower_file(id: FileId, text: &str, scan: &Scan, errors: &mut Vec<SyntaxEr
         lower.base = chunk.start;
         match CharlaParser::parse(Rule::item, chunk_text) {
             Ok(mut pairs) => {
-                let Some(item) = pairs.next().and_then(|p| p.into_inner().next()) else { continue };
+                let Some(item) = pairs.next().and_then(|p| p.into_inner().next()) else {
+                    continue;
+                };
                 items.push(lower.item(item));
             }
             Err(err) => {
@@ -31,18 +40,29 @@ pub fn lower_file(id: FileId, text: &str, scan: &Scan, errors: &mut Vec<SyntaxEr
         }
     }
     let end_comments = lower.comments_before(usize::MAX);
-    File { id, items, end_comments, broken }
+    File {
+        id,
+        items,
+        end_comments,
+        broken,
+    }
 }
 
 /// Recognises `menu name` / `intent name` ... at the start of an item that did not parse.
 fn broken_item(file: FileId, text: &str, base: usize) -> BrokenItem {
     let trimmed = text.trim_start();
     let offset = base + (text.len() - trimmed.len());
-    let mut words = trimmed.split(|c: char| c.is_whitespace() || c == '{').filter(|w| !w.is_empty());
+    let mut words = trimmed
+        .split(|c: char| c.is_whitespace() || c == '{')
+        .filter(|w| !w.is_empty());
     let keyword = words.next().unwrap_or("").to_string();
     let name = words.next().filter(|w| !w.starts_with('"')).map(nfc);
     let line_len = trimmed.find('\n').unwrap_or(trimmed.len());
-    BrokenItem { keyword, name, span: Span::new(file, offset, offset + line_len) }
+    BrokenItem {
+        keyword,
+        name,
+        span: Span::new(file, offset, offset + line_len),
+    }
 }
 
 struct Lower<'a, 'e> {
@@ -59,7 +79,69 @@ struct Lower<'a, 'e> {
 /// Rules that only shape the syntax; lowering skips them when it walks a rule's parts.
 fn is_noise(rule: Rule) -> bool {
     use Rule::*;
-    matches!(rule, kw_as | kw_ask | kw_audience | kw_bot | kw_call | kw_category | kw_contact | kw_contains | kw_else | kw_end | kw_examples | kw_expect | kw_fails | kw_for | kw_goto | kw_handoff | kw_if | kw_intent | kw_menu | kw_mock | kw_none | kw_opt_in | kw_opt_out | kw_option | kw_returns | kw_say | kw_set | kw_sets | kw_start | kw_template | kw_test | kw_user | kw_with | p_arrow | p_colon | p_comma | p_equals | p_lbrace | p_rbrace | w_agent | w_api | w_approval | w_body | w_business | w_button | w_choice | w_digits | w_fallback | w_footer | w_handoff_message | w_header | w_language | w_list_button | w_name | w_phone | w_policy | w_releases | w_session | w_support | w_timezone)
+    matches!(
+        rule,
+        kw_as
+            | kw_ask
+            | kw_audience
+            | kw_bot
+            | kw_call
+            | kw_category
+            | kw_contact
+            | kw_contains
+            | kw_else
+            | kw_end
+            | kw_examples
+            | kw_expect
+            | kw_fails
+            | kw_for
+            | kw_goto
+            | kw_handoff
+            | kw_if
+            | kw_intent
+            | kw_menu
+            | kw_mock
+            | kw_none
+            | kw_opt_in
+            | kw_opt_out
+            | kw_option
+            | kw_returns
+            | kw_say
+            | kw_set
+            | kw_sets
+            | kw_start
+            | kw_template
+            | kw_test
+            | kw_user
+            | kw_with
+            | p_arrow
+            | p_colon
+            | p_comma
+            | p_equals
+            | p_lbrace
+            | p_rbrace
+            | w_agent
+            | w_api
+            | w_approval
+            | w_body
+            | w_business
+            | w_button
+            | w_choice
+            | w_digits
+            | w_fallback
+            | w_footer
+            | w_handoff_message
+            | w_header
+            | w_language
+            | w_list_button
+            | w_name
+            | w_phone
+            | w_policy
+            | w_releases
+            | w_session
+            | w_support
+            | w_timezone
+    )
 }
 
 impl<'a, 'e> Lower<'a, 'e> {
@@ -73,7 +155,9 @@ impl<'a, 'e> Lower<'a, 'e> {
     /// Takes the comments that start before `offset`.
     fn comments_before(&mut self, offset: usize) -> Vec<Comment> {
         let start = self.next;
-        while self.next < self.comments.len() && (self.comments[self.next].span.start as usize) < offset {
+        while self.next < self.comments.len()
+            && (self.comments[self.next].span.start as usize) < offset
+        {
             self.next += 1;
         }
         self.comments[start..self.next].to_vec()
@@ -94,7 +178,11 @@ impl<'a, 'e> Lower<'a, 'e> {
         Some(comment.clone())
     }
 
-    fn syntax_error(&self, err: &pest::error::Error<Rule>, chunk: std::ops::Range<usize>) -> SyntaxError {
+    fn syntax_error(
+        &self,
+        err: &pest::error::Error<Rule>,
+        chunk: std::ops::Range<usize>,
+    ) -> SyntaxError {
         let pos = match err.location {
             pest::error::InputLocation::Pos(p) => p,
             pest::error::InputLocation::Span((p, _)) => p,
@@ -114,21 +202,36 @@ impl<'a, 'e> Lower<'a, 'e> {
             let len = token.len();
             (Found::Text(token), len)
         };
-        SyntaxError::Unexpected { span: Span::new(self.file, at, at + len), expected, found }
+        SyntaxError::Unexpected {
+            span: Span::new(self.file, at, at + len),
+            expected,
+            found,
+        }
     }
 
-    fn node<T>(&mut self, pair: Pair<'a, Rule>, lower: impl FnOnce(&mut Self, Pair<'a, Rule>) -> Option<T>) -> Option<Node<T>> {
+    fn node<T>(
+        &mut self,
+        pair: Pair<'a, Rule>,
+        lower: impl FnOnce(&mut Self, Pair<'a, Rule>) -> Option<T>,
+    ) -> Option<Node<T>> {
         let span = self.span(&pair);
         let leading = self.comments_before(span.start as usize);
         let kind = lower(self, pair)?;
         let trailing = self.comment_after(span.end as usize);
-        Some(Node { kind, span, trivia: Trivia { leading, trailing } })
+        Some(Node {
+            kind,
+            span,
+            trivia: Trivia { leading, trailing },
+        })
     }
 
     // ---- leaves --------------------------------------------------------------------------------
 
     fn name(&self, pair: &Pair<Rule>) -> Name {
-        Name { text: nfc(pair.as_str()), span: self.span(pair) }
+        Name {
+            text: nfc(pair.as_str()),
+            span: self.span(pair),
+        }
     }
 
     /// `string` (one line, escapes) or `text` (either form).
@@ -137,16 +240,30 @@ impl<'a, 'e> Lower<'a, 'e> {
         let inner = match pair.as_rule() {
             Rule::text => match pair.into_inner().next() {
                 Some(p) => p,
-                None => return Str { value: String::new(), raw: false, span },
+                None => {
+                    return Str {
+                        value: String::new(),
+                        raw: false,
+                        span,
+                    }
+                }
             },
             _ => pair,
         };
         let raw = inner.as_rule() == Rule::raw_string;
         let Some(body) = inner.into_inner().next() else {
-            return Str { value: String::new(), raw, span };
+            return Str {
+                value: String::new(),
+                raw,
+                span,
+            };
         };
         if raw {
-            return Str { value: dedent_raw(body.as_str()), raw, span };
+            return Str {
+                value: dedent_raw(body.as_str()),
+                raw,
+                span,
+            };
         }
         let body_start = self.base + body.as_span().start();
         let (value, bad) = decode_escapes(body.as_str());
@@ -161,7 +278,10 @@ impl<'a, 'e> Lower<'a, 'e> {
     }
 
     fn tag(&self, pair: &Pair<Rule>) -> Tag {
-        Tag { text: pair.as_str().to_string(), span: self.span(pair) }
+        Tag {
+            text: pair.as_str().to_string(),
+            span: self.span(pair),
+        }
     }
 
     fn target(&self, pair: Pair<Rule>) -> Target {
@@ -183,7 +303,10 @@ impl<'a, 'e> Lower<'a, 'e> {
     }
 
     fn names(&self, pair: Pair<Rule>) -> Vec<Name> {
-        pair.into_inner().filter(|p| p.as_rule() == Rule::name).map(|p| self.name(&p)).collect()
+        pair.into_inner()
+            .filter(|p| p.as_rule() == Rule::name)
+            .map(|p| self.name(&p))
+            .collect()
     }
 
     fn strings(&mut self, pair: Pair<Rule>) -> Vec<Str> {
@@ -223,7 +346,16 @@ impl<'a, 'e> Lower<'a, 'e> {
                 _ => stmts.extend(self.node(part, &mut stmt)),
             }
         }
-        Block { stmts, end_comments, span: Span { file: self.file, start, end }, open_comment }
+        Block {
+            stmts,
+            end_comments,
+            span: Span {
+                file: self.file,
+                start,
+                end,
+            },
+            open_comment,
+        }
     }
 
     // ---- items -----------------------------------------------------------------------------------
@@ -240,15 +372,26 @@ impl<'a, 'e> Lower<'a, 'e> {
             _ => Item::Test(self.test(pair)),
         };
         let trailing = self.comment_after(span.end as usize);
-        Node { kind, span, trivia: Trivia { leading, trailing } }
+        Node {
+            kind,
+            span,
+            trivia: Trivia { leading, trailing },
+        }
     }
 
     fn bot(&mut self, pair: Pair<'a, Rule>) -> Bot {
         let span = self.span(&pair);
-        let mut parts = pair.into_inner().filter(|p| p.as_rule() != Rule::kw_bot).peekable();
+        let mut parts = pair
+            .into_inner()
+            .filter(|p| p.as_rule() != Rule::kw_bot)
+            .peekable();
         let name = match parts.next_if(|p| p.as_rule() == Rule::string) {
             Some(p) => self.string(p),
-            None => Str { value: String::new(), raw: false, span },
+            None => Str {
+                value: String::new(),
+                raw: false,
+                span,
+            },
         };
         let settings = self.block(span, parts, Self::setting);
         Bot { name, settings }
@@ -304,12 +447,19 @@ impl<'a, 'e> Lower<'a, 'e> {
                 }
             }
         }
-        Duration { text: pair.as_str().to_string(), seconds, span: self.span(pair) }
+        Duration {
+            text: pair.as_str().to_string(),
+            seconds,
+            span: self.span(pair),
+        }
     }
 
     fn audience(&mut self, pair: Pair<'a, Rule>) -> Audience {
         let mut parts = pair.into_inner().filter(|p| !is_noise(p.as_rule()));
-        let name = parts.next().map(|p| self.name(&p)).unwrap_or_else(|| Name { text: String::new(), span: Span::default() });
+        let name = parts.next().map(|p| self.name(&p)).unwrap_or_else(|| Name {
+            text: String::new(),
+            span: Span::default(),
+        });
         let label = parts.next().map(|p| self.string(p));
         Audience { name, label }
     }
@@ -317,7 +467,10 @@ impl<'a, 'e> Lower<'a, 'e> {
     /// Name and `for` audiences at the head of a menu or intent; the rest are the block's parts.
     fn head(&mut self, pair: Pair<'a, Rule>) -> (Name, Vec<Name>, Span, Vec<Pair<'a, Rule>>) {
         let span = self.span(&pair);
-        let mut name = Name { text: String::new(), span };
+        let mut name = Name {
+            text: String::new(),
+            span,
+        };
         let mut audiences = Vec::new();
         let mut rest = Vec::new();
         for part in pair.into_inner() {
@@ -337,7 +490,11 @@ impl<'a, 'e> Lower<'a, 'e> {
             Rule::option => Some(MenuStmt::Option(this.option(p))),
             _ => this.step(p).map(MenuStmt::Step),
         });
-        Menu { name, audiences, body }
+        Menu {
+            name,
+            audiences,
+            body,
+        }
     }
 
     fn option(&mut self, pair: Pair<'a, Rule>) -> MenuOption {
@@ -352,23 +509,42 @@ impl<'a, 'e> Lower<'a, 'e> {
                 Rule::string => description = Some(self.string(part)),
                 Rule::target => target = self.target(part),
                 Rule::sets_audience => {
-                    sets_audience = part.into_inner().find(|p| p.as_rule() == Rule::audience_ref).map(|p| self.audience_ref(p));
+                    sets_audience = part
+                        .into_inner()
+                        .find(|p| p.as_rule() == Rule::audience_ref)
+                        .map(|p| self.audience_ref(p));
                 }
                 _ => {}
             }
         }
-        let label = label.unwrap_or(Str { value: String::new(), raw: false, span });
-        MenuOption { label, description, target, sets_audience }
+        let label = label.unwrap_or(Str {
+            value: String::new(),
+            raw: false,
+            span,
+        });
+        MenuOption {
+            label,
+            description,
+            target,
+            sets_audience,
+        }
     }
 
     fn intent(&mut self, pair: Pair<'a, Rule>) -> Intent {
         let (name, audiences, span, rest) = self.head(pair);
         let body = self.block(span, rest.into_iter(), |this, p| match p.as_rule() {
             Rule::examples => Some(IntentStmt::Examples(this.strings(p))),
-            Rule::category => p.into_inner().find(|p| p.as_rule() == Rule::name).map(|n| IntentStmt::Category(this.name(&n))),
+            Rule::category => p
+                .into_inner()
+                .find(|p| p.as_rule() == Rule::name)
+                .map(|n| IntentStmt::Category(this.name(&n))),
             _ => this.step(p).map(IntentStmt::Step),
         });
-        Intent { name, audiences, body }
+        Intent {
+            name,
+            audiences,
+            body,
+        }
     }
 
     fn template(&mut self, pair: Pair<'a, Rule>) -> Template {
@@ -397,10 +573,17 @@ impl<'a, 'e> Lower<'a, 'e> {
 
     fn test(&mut self, pair: Pair<'a, Rule>) -> Test {
         let span = self.span(&pair);
-        let mut parts = pair.into_inner().filter(|p| p.as_rule() != Rule::kw_test).peekable();
+        let mut parts = pair
+            .into_inner()
+            .filter(|p| p.as_rule() != Rule::kw_test)
+            .peekable();
         let name = match parts.next_if(|p| p.as_rule() == Rule::string) {
             Some(p) => self.string(p),
-            None => Str { value: String::new(), raw: false, span },
+            None => Str {
+                value: String::new(),
+                raw: false,
+                span,
+            },
         };
         let body = self.block(span, parts, Self::test_stmt);
         Test { name, body }
@@ -424,7 +607,9 @@ impl<'a, 'e> Lower<'a, 'e> {
                     .collect(),
             ),
             Rule::mock => TestStmt::Mock(self.mock(pair)?),
-            Rule::user => TestStmt::User(self.string(pair.into_inner().find(|p| p.as_rule() == Rule::text)?)),
+            Rule::user => {
+                TestStmt::User(self.string(pair.into_inner().find(|p| p.as_rule() == Rule::text)?))
+            }
             Rule::expect => {
                 let what = pair.into_inner().find(|p| !is_noise(p.as_rule()))?;
                 let rule = what.as_rule();
@@ -441,7 +626,10 @@ impl<'a, 'e> Lower<'a, 'e> {
                 })
             }
             Rule::bot_says => {
-                let contains = pair.clone().into_inner().any(|p| p.as_rule() == Rule::kw_contains);
+                let contains = pair
+                    .clone()
+                    .into_inner()
+                    .any(|p| p.as_rule() == Rule::kw_contains);
                 let text = self.string(pair.into_inner().find(|p| p.as_rule() == Rule::text)?);
                 TestStmt::Bot { contains, text }
             }
@@ -450,7 +638,9 @@ impl<'a, 'e> Lower<'a, 'e> {
     }
 
     fn mock(&mut self, pair: Pair<'a, Rule>) -> Option<Mock> {
-        let mut parts = pair.into_inner().filter(|p| !matches!(p.as_rule(), Rule::kw_mock));
+        let mut parts = pair
+            .into_inner()
+            .filter(|p| !matches!(p.as_rule(), Rule::kw_mock));
         let method = Method::parse(parts.next()?.as_str())?;
         let url = self.string(parts.next()?);
         let answer = match parts.next()? {
@@ -472,7 +662,11 @@ impl<'a, 'e> Lower<'a, 'e> {
             }
             _ => MockAnswer::Fails,
         };
-        Some(Mock { method, url, answer })
+        Some(Mock {
+            method,
+            url,
+            answer,
+        })
     }
 
     // ---- steps -----------------------------------------------------------------------------------
@@ -480,7 +674,9 @@ impl<'a, 'e> Lower<'a, 'e> {
     fn step(&mut self, pair: Pair<'a, Rule>) -> Option<Step> {
         let rule = pair.as_rule();
         Some(match rule {
-            Rule::say => Step::Say(self.string(pair.into_inner().find(|p| p.as_rule() == Rule::text)?)),
+            Rule::say => {
+                Step::Say(self.string(pair.into_inner().find(|p| p.as_rule() == Rule::text)?))
+            }
             Rule::ask => {
                 let mut name = None;
                 let mut question = None;
@@ -492,18 +688,27 @@ impl<'a, 'e> Lower<'a, 'e> {
                         Rule::t_simple => ty = simple_type(part.as_str()),
                         Rule::t_digits => {
                             let n = part.into_inner().find(|p| p.as_rule() == Rule::integer);
-                            ty = AskType::Digits(n.map(|n| n.as_str().parse::<u32>().unwrap_or(u32::MAX)));
+                            ty = AskType::Digits(
+                                n.map(|n| n.as_str().parse::<u32>().unwrap_or(u32::MAX)),
+                            );
                         }
                         Rule::t_choice => ty = AskType::Choice(self.strings(part)),
                         _ => {}
                     }
                 }
-                Step::Ask { name: name?, question: question?, ty }
+                Step::Ask {
+                    name: name?,
+                    question: question?,
+                    ty,
+                }
             }
             Rule::call => Step::Call(self.call(pair)?),
-            Rule::set_audience => {
-                Step::SetAudience(self.audience_ref(pair.into_inner().find(|p| p.as_rule() == Rule::audience_ref)?))
-            }
+            Rule::set_audience => Step::SetAudience(
+                self.audience_ref(
+                    pair.into_inner()
+                        .find(|p| p.as_rule() == Rule::audience_ref)?,
+                ),
+            ),
             Rule::set_opt_in => Step::SetOptIn,
             Rule::set_opt_out_step => Step::SetOptOut,
             Rule::set_var => {
@@ -513,8 +718,14 @@ impl<'a, 'e> Lower<'a, 'e> {
                 Step::SetVar { name, value }
             }
             Rule::if_step => Step::If(self.if_step(pair)?),
-            Rule::goto => Step::Goto(self.target(pair.into_inner().find(|p| p.as_rule() == Rule::target)?)),
-            Rule::handoff => Step::Handoff(pair.into_inner().find(|p| p.as_rule() == Rule::string).map(|p| self.string(p))),
+            Rule::goto => {
+                Step::Goto(self.target(pair.into_inner().find(|p| p.as_rule() == Rule::target)?))
+            }
+            Rule::handoff => Step::Handoff(
+                pair.into_inner()
+                    .find(|p| p.as_rule() == Rule::string)
+                    .map(|p| self.string(p)),
+            ),
             _ => Step::End,
         })
     }
@@ -530,14 +741,26 @@ impl<'a, 'e> Lower<'a, 'e> {
                 Rule::method => method = Some((Method::parse(part.as_str())?, self.span(&part))),
                 Rule::string => url = Some(self.string(part)),
                 Rule::call_with => {
-                    for entry in part.into_inner().filter(|p| p.as_rule() == Rule::with_entry) {
+                    for entry in part
+                        .into_inner()
+                        .filter(|p| p.as_rule() == Rule::with_entry)
+                    {
                         let mut kv = entry.into_inner().filter(|p| !is_noise(p.as_rule()));
                         let key = kv.next()?;
                         let key_span = self.span(&key);
                         let quoted_key = key.as_rule() == Rule::string;
-                        let key_text = if quoted_key { self.string(key).value } else { nfc(key.as_str()) };
+                        let key_text = if quoted_key {
+                            self.string(key).value
+                        } else {
+                            nfc(key.as_str())
+                        };
                         let value = self.string(kv.next()?);
-                        with.push(WithEntry { key: key_text, key_span, quoted_key, value });
+                        with.push(WithEntry {
+                            key: key_text,
+                            key_span,
+                            quoted_key,
+                            value,
+                        });
                     }
                 }
                 Rule::name => bind = Some(self.name(&part)),
@@ -550,7 +773,14 @@ impl<'a, 'e> Lower<'a, 'e> {
             }
         }
         let (method, method_span) = method?;
-        Some(Call { method, method_span, url: url?, with, bind: bind?, otherwise })
+        Some(Call {
+            method,
+            method_span,
+            url: url?,
+            with,
+            bind: bind?,
+            otherwise,
+        })
     }
 
     fn step_block(&mut self, outer: Span, block: Pair<'a, Rule>) -> Block<Step> {
@@ -570,11 +800,16 @@ impl<'a, 'e> Lower<'a, 'e> {
                     let text = raw.trim();
                     let lead = raw.len() - raw.trim_start().len();
                     let start = s.start as usize + lead;
-                    condition = Some(Expr { text: text.to_string(), span: Span::new(self.file, start, start + text.len()) });
+                    condition = Some(Expr {
+                        text: text.to_string(),
+                        span: Span::new(self.file, start, start + text.len()),
+                    });
                 }
                 Rule::block => then = Some(self.step_block(span, part)),
                 Rule::else_part => {
-                    let inner = part.into_inner().find(|p| matches!(p.as_rule(), Rule::block | Rule::if_step))?;
+                    let inner = part
+                        .into_inner()
+                        .find(|p| matches!(p.as_rule(), Rule::block | Rule::if_step))?;
                     otherwise = Some(match inner.as_rule() {
                         Rule::block => Else::Block(self.step_block(span, inner)),
                         _ => Else::If(Box::new(self.node(inner, Self::step)?)),
@@ -583,7 +818,11 @@ impl<'a, 'e> Lower<'a, 'e> {
                 _ => {}
             }
         }
-        Some(If { condition: condition?, then: then?, otherwise })
+        Some(If {
+            condition: condition?,
+            then: then?,
+            otherwise,
+        })
     }
 }
 
@@ -602,7 +841,11 @@ fn simple_type(text: &str) -> AskType {
 /// The word or character where the parser stopped, for "found `...`".
 fn found_token(rest: &str) -> String {
     let line = rest.split(['\n', '\r']).next().unwrap_or("");
-    let word: String = line.chars().take_while(|c| c.is_alphanumeric() || *c == '_').take(30).collect();
+    let word: String = line
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .take(30)
+        .collect();
     if !word.is_empty() {
         return word;
     }

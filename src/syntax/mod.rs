@@ -17,24 +17,35 @@ use crate::source::{FileId, SourceFile, Span};
 
 /// The keywords of LANGUAGE.md section 2: they cannot be names.
 pub const KEYWORDS: &[&str] = &[
-    "bot", "audience", "menu", "intent", "template", "test", "say", "ask", "call", "set", "if", "else", "goto",
-    "handoff", "end", "option", "for", "sets", "as", "with", "examples", "category", "contact", "mock", "returns",
-    "fails", "user", "expect", "contains", "opt_in", "opt_out", "none", "start",
+    "bot", "audience", "menu", "intent", "template", "test", "say", "ask", "call", "set", "if",
+    "else", "goto", "handoff", "end", "option", "for", "sets", "as", "with", "examples",
+    "category", "contact", "mock", "returns", "fails", "user", "expect", "contains", "opt_in",
+    "opt_out", "none", "start",
 ];
 
 /// Parses one file. Returns the tree of the items that parsed and the syntax errors; an item
 /// with an error is left out of the tree (and listed in `File::broken`).
 pub fn parse_file(id: FileId, source: &SourceFile) -> (File, Vec<SyntaxError>) {
     let mut errors = Vec::new();
-    let empty = File { id, items: Vec::new(), end_comments: Vec::new(), broken: Vec::new() };
+    let empty = File {
+        id,
+        items: Vec::new(),
+        end_comments: Vec::new(),
+        broken: Vec::new(),
+    };
     if let Some(byte) = source.invalid_utf8_at {
         // The bad byte became U+FFFD in the text; point at it.
         let at = source.text.find('\u{fffd}').unwrap_or(0);
-        errors.push(SyntaxError::InvalidUtf8 { span: Span::new(id, at, at + 3), byte });
+        errors.push(SyntaxError::InvalidUtf8 {
+            span: Span::new(id, at, at + 3),
+            byte,
+        });
         return (empty, errors);
     }
     if source.text.trim().is_empty() {
-        errors.push(SyntaxError::Empty { span: Span::new(id, 0, 0) });
+        errors.push(SyntaxError::Empty {
+            span: Span::new(id, 0, 0),
+        });
         return (empty, errors);
     }
     let scanned = scan::scan(id, &source.text);

@@ -67,7 +67,10 @@ pub fn scan(file: FileId, text: &str) -> Scan {
         if is_forbidden_control(bytes, i) {
             let ch = text[i..].chars().next().map_or(0, |c| c as u32);
             let len = text[i..].chars().next().map_or(1, char::len_utf8);
-            out.fatal = Some(ScanError::ControlCharacter { span: Span::new(file, i, i + len), code: ch });
+            out.fatal = Some(ScanError::ControlCharacter {
+                span: Span::new(file, i, i + len),
+                code: ch,
+            });
             return out;
         }
         if state == State::Code && chunk_start.is_none() && b != b'#' && !b.is_ascii_whitespace() {
@@ -79,7 +82,10 @@ pub fn scan(file: FileId, text: &str) -> Scan {
                 b'#' => {
                     let end = memchr_newline(bytes, i);
                     let body = text[i + 1..end].trim_end_matches('\r');
-                    out.comments.push(Comment { text: body.to_string(), span: Span::new(file, i, i + 1 + body.len()) });
+                    out.comments.push(Comment {
+                        text: body.to_string(),
+                        span: Span::new(file, i, i + 1 + body.len()),
+                    });
                     i = end;
                     continue;
                 }
@@ -94,7 +100,9 @@ pub fn scan(file: FileId, text: &str) -> Scan {
                 b'{' => {
                     depth += 1;
                     if depth > MAX_DEPTH {
-                        out.fatal = Some(ScanError::TooDeep { span: Span::new(file, i, i + 1) });
+                        out.fatal = Some(ScanError::TooDeep {
+                            span: Span::new(file, i, i + 1),
+                        });
                         return out;
                     }
                 }
@@ -103,7 +111,9 @@ pub fn scan(file: FileId, text: &str) -> Scan {
                 _ => {}
             },
             State::Str => match b {
-                b'\\' if i + 1 < bytes.len() && bytes[i + 1] != b'\n' && bytes[i + 1] != b'\r' => i += 1,
+                b'\\' if i + 1 < bytes.len() && bytes[i + 1] != b'\n' && bytes[i + 1] != b'\r' => {
+                    i += 1
+                }
                 b'"' => state = State::Code,
                 b'\n' => {
                     // An unterminated string ends at its line; the parser reports it.
@@ -150,9 +160,16 @@ fn starts_item(bytes: &[u8], i: usize, depth: usize) -> Option<usize> {
     while j < bytes.len() && (bytes[j] == b' ' || bytes[j] == b'\t') {
         j += 1;
     }
-    let word_end = j + bytes[j..].iter().take_while(|b| b.is_ascii_lowercase() || **b == b'_').count();
+    let word_end = j + bytes[j..]
+        .iter()
+        .take_while(|b| b.is_ascii_lowercase() || **b == b'_')
+        .count();
     let word = std::str::from_utf8(&bytes[j..word_end]).ok()?;
-    if !ITEM_WORDS.contains(&word) || bytes.get(word_end).is_some_and(|b| !matches!(b, b' ' | b'\t')) {
+    if !ITEM_WORDS.contains(&word)
+        || bytes
+            .get(word_end)
+            .is_some_and(|b| !matches!(b, b' ' | b'\t'))
+    {
         return None;
     }
     if depth == 0 {
@@ -168,11 +185,17 @@ fn starts_item(bytes: &[u8], i: usize, depth: usize) -> Option<usize> {
 }
 
 fn line_begin(bytes: &[u8], i: usize) -> usize {
-    bytes[..i].iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1)
+    bytes[..i]
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |p| p + 1)
 }
 
 fn memchr_newline(bytes: &[u8], from: usize) -> usize {
-    bytes[from..].iter().position(|b| *b == b'\n').map_or(bytes.len(), |p| from + p)
+    bytes[from..]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(bytes.len(), |p| from + p)
 }
 
 #[cfg(test)]
@@ -180,7 +203,11 @@ mod tests {
     use super::*;
 
     fn chunks(text: &str) -> Vec<&str> {
-        scan(FileId(0), text).chunks.into_iter().map(|r| &text[r]).collect()
+        scan(FileId(0), text)
+            .chunks
+            .into_iter()
+            .map(|r| &text[r])
+            .collect()
     }
 
     #[test]
@@ -195,17 +222,26 @@ mod tests {
     #[test]
     fn forgotten_brace_recovers_at_next_block_item() {
         let text = "menu a {\n  say \"x\"\nmenu b {\n  say \"y\"\n}\n";
-        assert_eq!(chunks(text), vec!["menu a {\n  say \"x\"\n", "menu b {\n  say \"y\"\n}\n"]);
+        assert_eq!(
+            chunks(text),
+            vec!["menu a {\n  say \"x\"\n", "menu b {\n  say \"y\"\n}\n"]
+        );
     }
 
     #[test]
     fn deep_nesting_is_refused() {
         let text = "{".repeat(100_000);
-        assert!(matches!(scan(FileId(0), &text).fatal, Some(ScanError::TooDeep { .. })));
+        assert!(matches!(
+            scan(FileId(0), &text).fatal,
+            Some(ScanError::TooDeep { .. })
+        ));
     }
 
     #[test]
     fn nul_is_refused() {
-        assert!(matches!(scan(FileId(0), "bot\0").fatal, Some(ScanError::ControlCharacter { code: 0, .. })));
+        assert!(matches!(
+            scan(FileId(0), "bot\0").fatal,
+            Some(ScanError::ControlCharacter { code: 0, .. })
+        ));
     }
 }

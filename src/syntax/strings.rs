@@ -34,16 +34,25 @@ pub fn decode_escapes(body: &str) -> (String, Vec<BadEscape>) {
                     }
                 }
                 None => {
-                    bad.push(BadEscape { start: i, end: j + 1 });
+                    bad.push(BadEscape {
+                        start: i,
+                        end: j + 1,
+                    });
                     out.push_str("\\u");
                 }
             },
             Some((j, other)) => {
-                bad.push(BadEscape { start: i, end: j + other.len_utf8() });
+                bad.push(BadEscape {
+                    start: i,
+                    end: j + other.len_utf8(),
+                });
                 out.push('\\');
                 out.push(other);
             }
-            None => bad.push(BadEscape { start: i, end: i + 1 }),
+            None => bad.push(BadEscape {
+                start: i,
+                end: i + 1,
+            }),
         }
     }
     (out, bad)
@@ -83,7 +92,13 @@ pub fn dedent_raw(body: &str) -> String {
         .map(|l| l.len() - l.trim_start_matches([' ', '\t']).len())
         .min()
         .unwrap_or(0);
-    let lines: Vec<&str> = text.lines().map(|l| l.get(indent..).unwrap_or_else(|| l.trim_start_matches([' ', '\t']))).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| {
+            l.get(indent..)
+                .unwrap_or_else(|| l.trim_start_matches([' ', '\t']))
+        })
+        .collect();
     let mut out = lines.join("\n");
     if text.ends_with('\n') {
         out.push('\n');
@@ -105,7 +120,13 @@ mod tests {
     #[test]
     fn reports_unknown_escapes() {
         let (_, bad) = decode_escapes(r"a\qb\u{zz}");
-        assert_eq!(bad, vec![BadEscape { start: 1, end: 3 }, BadEscape { start: 4, end: 6 }]);
+        assert_eq!(
+            bad,
+            vec![
+                BadEscape { start: 1, end: 3 },
+                BadEscape { start: 4, end: 6 }
+            ]
+        );
     }
 
     #[test]

@@ -1,0 +1,86 @@
+//! Checking: the syntax trees of one bot's files -> diagnostics and, when there are no
+//! errors, the model. One file per family of checks; none of them reads files.
+
+mod context;
+mod flow;
+mod limits;
+mod lower;
+mod names;
+mod policy;
+mod structure;
+pub mod text;
+mod variables;
+pub mod walk;
+
+pub use context::{Context, Flow};
+pub use flow::under_api;
+
+use crate::ast::{self, PolicyRef, Setting};
+use crate::diagnostic::Diagnostic;
+use crate::model::Model;
+use crate::source::SourceFile;
+use crate::Options;
+
+/// Checks a bot. `incomplete`: some file had a syntax error, so whole-bot checks that would
+/// only repeat it (missing `bot`, unreachable items) are skipped.
+pub fn check(
+    sources: &[SourceFile],
+    files: &[ast::File],
+    incomplete: bool,
+    options: &Options,
+) -> (Option<Model>, Vec<Diagnostic>) {
+    let mut out = Vec::new();
+    let cx = Context::collect(sources, files, incomplete, &mut out);
+    let policy = select_policy(&cx, options, &mut out);
+    names::check(&cx, &mut out);
+    structure::check(&cx, &mut out);
+    limits::check(&cx, &policy.limits, &mut out);
+    variables::check(&cx, &mut out);
+    let reach = flow::reach(&cx);
+    flow::check(&cx, &reach, &mut out);
+    policy::check(&cx, &policy, &reach, &mut out);
+    let model = if out.iter().any(Diagnostic::is_error) || incomplete {
+        None
+    } else {
+        lower::lower(&cx, &policy, &reach)
+    };
+    (model, out)
+}
+
+/// `--policy` wins; then the bot's `policy` line; then `whatsapp`.
+fn select_policy(
+    cx: &Context,
+    options: &Options,
+    out: &mut Vec<Diagnostic>,
+) -> crate::policy::Policy {
+    if let Some(policy) = &options.policy {
+        return policy.clone();
+    }
+    let setting = cx.bot.and_then(|b| {
+        b.settings.stmts.iter().find_map(|n| match &n.kind {
+            Setting::Policy(p) => Some(p),
+            _ => None,
+        })
+    });
+    match setting {
+        Some(PolicyRef::Builtin(name)) => {
+            crate::policy::builtin(&name.text).unwrap_or_else(crate::policy::whatsapp)
+        }
+        Some(PolicyRef::File(path)) => {
+            let loaded = match &options.read_policy {
+                Some(read) => read(&path.value).and_then(|text| {
+                    crate::policy::parse_policy_file(&path.value, &text).map_err(|e| e.to_string())
+                }),
+                None => Err("policy files cannot be read here".to_string()),
+            };
+            loaded.unwrap_or_else(|reason| {
+                out.push(
+                    Diagnostic::new("E0113", format!("the policy `{}` cannot be used: {reason}", path.value), path.span, "this policy file")
+                        .with_help("the path is relative to the bot's folder; docs/policy.md describes the format"),
+                );
+                crate::policy::whatsapp()
+            })
+        }
+        None => crate::policy::whatsapp(),
+    }
+}

@@ -1,0 +1,179 @@
+//! Name checks: every reference resolves (with a "did you mean" when it does not), and the bot
+//! has its plain `start`. Duplicates and the `bot` block itself are found while collecting
+//! (see `context`).
+
+use super::context::{Context, Flow};
+use super::walk::{each_step, top_steps};
+use crate::ast::{
+    self, AudienceRef, ContactField, Expect, IntentStmt, MenuStmt, Setting, Step, Target,
+    TemplateStmt, TestStmt,
+};
+use crate::diagnostic::{did_you_mean, Diagnostic};
+
+pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    if let Some(bot) = cx.bot {
+        let mut plain_start = false;
+        for node in &bot.settings.stmts {
+            if let Setting::Start { target, audiences } = &node.kind {
+                plain_start |= audiences.is_empty();
+                target_exists(cx, target, out);
+                audiences.iter().for_each(|a| audience_exists(cx, a, out));
+            }
+        }
+        if !plain_start {
+            out.push(
+                Diagnostic::new("E0104", "the bot has no plain `start`", cx.bot_span, "no `start` without `for` in this block")
+                    .with_help("add a line such as `start welcome`: where a conversation begins for everyone else"),
+            );
+        }
+    }
+    for flow in cx.flows.values() {
+        flow.audiences()
+            .iter()
+            .for_each(|a| audience_exists(cx, a, out));
+        if let Flow::Menu(menu) = flow {
+            for node in &menu.body.stmts {
+                if let MenuStmt::Option(option) = &node.kind {
+                    target_exists(cx, &option.target, out);
+                    if let Some(AudienceRef::Named(a)) = &option.sets_audience {
+                        audience_exists(cx, a, out);
+                    }
+                }
+            }
+        }
+        each_step(&top_steps(*flow), &mut |step, _| match step {
+            Step::Goto(target) => target_exists(cx, target, out),
+            Step::SetAudience(AudienceRef::Named(a)) => audience_exists(cx, a, out),
+            _ => {}
+        });
+    }
+    for template in cx.templates.values() {
+        for node in &template.body.stmts {
+            if let TemplateStmt::Button {
+                target: Some(target),
+                ..
+            } = &node.kind
+            {
+                target_exists(cx, target, out);
+            }
+        }
+    }
+    for test in &cx.tests {
+        for node in &test.body.stmts {
+            match &node.kind {
+                TestStmt::Contact(fields) => {
+                    for field in fields {
+                        if let ContactField::Audience(AudienceRef::Named(a)) = field {
+                            audience_exists(cx, a, out);
+                        }
+                    }
+                }
+                TestStmt::Expect(Expect::Menu(name)) => expected_flow(cx, name, "menu", out),
+                TestStmt::Expect(Expect::Intent(name)) => expected_flow(cx, name, "intent", out),
+                TestStmt::Expect(Expect::Audience(AudienceRef::Named(a))) => {
+                    audience_exists(cx, a, out)
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn target_exists(cx: &Context, target: &Target, out: &mut Vec<Diagnostic>) {
+    let Target::Named(name) = target else { return };
+    if cx.is_known_flow(&name.text) {
+        return;
+    }
+    let suggestion = did_you_mean(&name.text, cx.flows.keys().copied());
+    let help = match suggestion {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => format!(
+            "define `menu {0} {{ ... }}` or `intent {0} {{ ... }}`, or use `handoff` or `end`",
+            name.text
+        ),
+    };
+    out.push(
+        Diagnostic::new(
+            "E0105",
+            format!("there is no menu or intent named `{}`", name.text),
+            name.span,
+            "unknown target",
+        )
+        .with_help(help),
+    );
+}
+
+fn audience_exists(cx: &Context, name: &ast::Name, out: &mut Vec<Diagnostic>) {
+    if cx.audiences.contains_key(name.text.as_str()) || cx.broken.contains(&name.text) {
+        return;
+    }
+    let help = match did_you_mean(&name.text, cx.audiences.keys().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => format!("declare it with `audience {} \"A label\"`", name.text),
+    };
+    out.push(
+        Diagnostic::new(
+            "E0106",
+            format!("there is no audience named `{}`", name.text),
+            name.span,
+            "unknown audience",
+        )
+        .with_help(help),
+    );
+}
+
+/// `expect menu X` / `expect intent X` in a test.
+fn expected_flow(cx: &Context, name: &ast::Name, kind: &str, out: &mut Vec<Diagnostic>) {
+    match cx.flows.get(name.text.as_str()) {
+        Some(flow) if flow.kind() == kind => {}
+        Some(flow) => out.push(
+            Diagnostic::new(
+                "E0114",
+                format!(
+                    "`{}` is {} {}, not {} {kind}",
+                    name.text,
+                    article(flow.kind()),
+                    flow.kind(),
+                    article(kind)
+                ),
+                name.span,
+                "wrong kind",
+            )
+            .with_help(format!("write `expect {} {}`", flow.kind(), name.text)),
+        ),
+        None if cx.broken.contains(&name.text) => {}
+        None => {
+            let names = cx
+                .flows
+                .iter()
+                .filter(|(_, f)| f.kind() == kind)
+                .map(|(n, _)| *n);
+            let help = did_you_mean(&name.text, names).map(|s| format!("did you mean `{s}`?"));
+            out.push(
+                Diagnostic::new(
+                    "E0114",
+                    format!("there is no {kind} named `{}`", name.text),
+                    name.span,
+                    format!("unknown {kind}"),
+                )
+                .with_optional_help(help),
+            );
+        }
+    }
+}
+
+fn article(kind: &str) -> &'static str {
+    if kind.starts_with('i') {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// An intent's `examples` lines, flattened.
+pub fn intent_examples(intent: &ast::Intent) -> impl Iterator<Item = &ast::Str> {
+    intent.body.stmts.iter().flat_map(|n| match &n.kind {
+        IntentStmt::Examples(list) => list.as_slice(),
+        _ => &[],
+    })
+}

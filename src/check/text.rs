@@ -1,0 +1,185 @@
+//! Texts and their placeholders: `{{ expr }}` in steps, `{{1}}` in templates, never `{% %}`.
+
+use crate::ast::Str;
+use crate::diagnostic::Diagnostic;
+use crate::source::Span;
+
+/// One `{{ ... }}` in a text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placeholder {
+    /// The expression between the braces, trimmed.
+    pub expr: String,
+    /// Byte range of `{{ ... }}` in the decoded value.
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Placeholder {
+    /// `{{3}}` -> Some(3).
+    pub fn number(&self) -> Option<u32> {
+        if self.expr.chars().all(|c| c.is_ascii_digit()) {
+            self.expr.parse().ok()
+        } else {
+            None
+        }
+    }
+}
+
+/// The placeholders of a text, and where a `{{` is never closed (byte offset).
+pub fn placeholders(value: &str) -> (Vec<Placeholder>, Option<usize>) {
+    let mut out = Vec::new();
+    let mut rest = 0;
+    while let Some(open) = value[rest..].find("{{").map(|i| rest + i) {
+        match value[open + 2..].find("}}") {
+            Some(close) => {
+                let end = open + 2 + close + 2;
+                out.push(Placeholder {
+                    expr: value[open + 2..open + 2 + close].trim().to_string(),
+                    start: open,
+                    end,
+                });
+                rest = end;
+            }
+            None => return (out, Some(open)),
+        }
+    }
+    (out, None)
+}
+
+/// The source span of a byte range of a string's value: exact when the value is the source
+/// text (a one-line string without escapes), otherwise the whole string.
+pub fn sub_span(s: &Str, start: usize, end: usize) -> Span {
+    let source_len = (s.span.end - s.span.start) as usize;
+    if !s.raw && source_len == s.value.len() + 2 {
+        let base = s.span.start as usize + 1;
+        Span::new(s.span.file, base + start, base + end)
+    } else {
+        s.span
+    }
+}
+
+/// What a text may hold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TextKind {
+    /// `{{ expr }}` placeholders over variables.
+    Dynamic,
+    /// Only `{{1}}`..`{{n}}` (template header and body).
+    Numbered,
+    /// Literal: braces mean nothing (labels, examples, test texts).
+    Literal,
+}
+
+/// Checks a text's placeholders against its kind; returns the variables' root names each
+/// dynamic placeholder uses, with the placeholder's span.
+pub fn check_text(
+    env: &minijinja::Environment,
+    s: &Str,
+    kind: TextKind,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<(String, Span)> {
+    let mut used = Vec::new();
+    if kind == TextKind::Literal {
+        return used;
+    }
+    if let Some(at) = s.value.find("{%") {
+        let end = s.value[at..].find("%}").map_or(at + 2, |e| at + e + 2);
+        out.push(
+            Diagnostic::new(
+                "E0006",
+                "`{% %}` tags are not allowed in texts",
+                sub_span(s, at, end),
+                "a template tag",
+            )
+            .with_help("use `if` steps for choices; texts may only hold `{{ ... }}` placeholders"),
+        );
+    }
+    let (list, unclosed) = placeholders(&s.value);
+    if let Some(at) = unclosed {
+        out.push(
+            Diagnostic::new(
+                "E0007",
+                "this `{{` is never closed",
+                sub_span(s, at, at + 2),
+                "opened here",
+            )
+            .with_help("close the placeholder with `}}`"),
+        );
+    }
+    for p in list {
+        let span = sub_span(s, p.start, p.end);
+        match (kind, p.number()) {
+            (TextKind::Dynamic, Some(n)) => out.push(
+                Diagnostic::new("E0008", format!("numbered placeholder `{{{{{n}}}}}` outside a template"), span, "only templates number their placeholders")
+                    .with_help("name a variable instead, such as `{{ contact.name }}`"),
+            ),
+            (TextKind::Numbered, None) => out.push(
+                Diagnostic::new("E0008", format!("named placeholder `{{{{ {} }}}}` in a template", p.expr), span, "templates take only `{{1}}`, `{{2}}`, ...")
+                    .with_help("number the placeholders from `{{1}}`; the values are given when the template is sent"),
+            ),
+            (TextKind::Dynamic, None) => used.extend(expression_variables(env, &p.expr, span, out)),
+            _ => {}
+        }
+    }
+    used
+}
+
+/// Compiles a minijinja expression; returns its root variable names, or reports it.
+pub fn expression_variables(
+    env: &minijinja::Environment,
+    expr: &str,
+    span: Span,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<(String, Span)> {
+    if expr.is_empty() {
+        out.push(
+            Diagnostic::new(
+                "E0007",
+                "an empty placeholder",
+                span,
+                "nothing between the braces",
+            )
+            .with_help("write a variable, such as `{{ contact.name }}`"),
+        );
+        return Vec::new();
+    }
+    match env.compile_expression(expr) {
+        Ok(compiled) => {
+            let mut names: Vec<String> = compiled.undeclared_variables(false).into_iter().collect();
+            names.sort();
+            names.into_iter().map(|n| (n, span)).collect()
+        }
+        Err(err) => {
+            let detail = err
+                .detail()
+                .map(str::to_string)
+                .unwrap_or_else(|| err.kind().to_string());
+            let mut d = Diagnostic::new(
+                "E0007",
+                format!("`{expr}` is not a valid expression: {detail}"),
+                span,
+                "cannot be read",
+            );
+            if expr.contains('"') {
+                d = d.with_help(
+                    "inside `{{ }}` and `if`, write strings with single quotes: `'text'`",
+                );
+            }
+            out.push(d);
+            Vec::new()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_placeholders_and_unclosed_braces() {
+        let (list, unclosed) = placeholders("a {{ x.y }} b {{1}} c {{ z");
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].expr, "x.y");
+        assert_eq!(list[1].number(), Some(1));
+        assert_eq!(unclosed, Some(22));
+    }
+}

@@ -1,0 +1,176 @@
+//! Variables: every name a placeholder or `if` uses must be bound by `ask`, `call` or `set` on
+//! every path before it, in the same menu or intent (`contact` is always there); a bound name
+//! nobody uses is a warning. This walk also checks every text's placeholders.
+
+use super::context::Context;
+use super::text::{check_text, expression_variables, TextKind};
+use super::walk::{block_steps, else_steps, top_steps};
+use crate::ast::{Setting, Step, Str, TemplateStmt};
+use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::source::Span;
+use std::collections::{BTreeSet, HashSet};
+
+/// Names that are always defined: the contact, and minijinja's own globals.
+const GLOBALS: &[&str] = &[
+    "contact",
+    "range",
+    "dict",
+    "namespace",
+    "debug",
+    "loop",
+    "true",
+    "false",
+    "none",
+    "True",
+    "False",
+    "None",
+];
+
+pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let env = minijinja::Environment::new();
+    if let Some(bot) = cx.bot {
+        for node in &bot.settings.stmts {
+            if let Setting::Fallback(s) | Setting::HandoffMessage(s) = &node.kind {
+                let mut walk = Walk {
+                    env: &env,
+                    out: &mut *out,
+                    used: HashSet::new(),
+                    defs: Vec::new(),
+                };
+                walk.text(s, &BTreeSet::new());
+            }
+        }
+    }
+    for flow in cx.flows.values() {
+        let mut walk = Walk {
+            env: &env,
+            out: &mut *out,
+            used: HashSet::new(),
+            defs: Vec::new(),
+        };
+        walk.steps(&top_steps(*flow), BTreeSet::new());
+        let Walk { used, defs, .. } = walk;
+        for (name, span) in defs {
+            if !used.contains(&name) && !name.starts_with('_') {
+                out.push(
+                    Diagnostic::new("W0403", format!("`{name}` is stored but never used"), span, "never used")
+                        .with_help(format!("use it in a text as `{{{{ {name} }}}}`, or start its name with `_` to keep it unused")),
+                );
+            }
+        }
+    }
+    for template in cx.templates.values() {
+        for node in &template.body.stmts {
+            if let TemplateStmt::Header(s) | TemplateStmt::Body(s) = &node.kind {
+                check_text(&env, s, TextKind::Numbered, out);
+            }
+        }
+    }
+}
+
+struct Walk<'e, 'o> {
+    env: &'e minijinja::Environment<'static>,
+    out: &'o mut Vec<Diagnostic>,
+    used: HashSet<String>,
+    defs: Vec<(String, Span)>,
+}
+
+impl Walk<'_, '_> {
+    /// Walks a sequence; returns the names bound at its end, or `None` when every path leaves
+    /// (`goto`, `end`, `handoff`).
+    fn steps(
+        &mut self,
+        steps: &[(&Step, Span)],
+        mut bound: BTreeSet<String>,
+    ) -> Option<BTreeSet<String>> {
+        for &(step, _) in steps {
+            match step {
+                Step::Say(s) => self.text(s, &bound),
+                Step::Ask { name, question, .. } => {
+                    self.text(question, &bound);
+                    self.defs.push((name.text.clone(), name.span));
+                    bound.insert(name.text.clone());
+                }
+                Step::Call(call) => {
+                    self.text(&call.url, &bound);
+                    for entry in &call.with {
+                        self.text(&entry.value, &bound);
+                    }
+                    self.defs.push((call.bind.text.clone(), call.bind.span));
+                    let mut success = bound.clone();
+                    success.insert(call.bind.text.clone());
+                    bound = match &call.otherwise {
+                        // After a failed call and its `else`, the steps below run too.
+                        Some(block) => match self.steps(&block_steps(&block.stmts), bound) {
+                            Some(failure) => success.intersection(&failure).cloned().collect(),
+                            None => success,
+                        },
+                        None => success,
+                    };
+                }
+                Step::SetVar { name, value } => {
+                    self.text(value, &bound);
+                    self.defs.push((name.text.clone(), name.span));
+                    bound.insert(name.text.clone());
+                }
+                Step::If(branch) => {
+                    let names = expression_variables(
+                        self.env,
+                        &branch.condition.text,
+                        branch.condition.span,
+                        self.out,
+                    );
+                    self.uses(names, &bound);
+                    let then = self.steps(&block_steps(&branch.then.stmts), bound.clone());
+                    let otherwise = match &branch.otherwise {
+                        Some(e) => self.steps(&else_steps(e), bound.clone()),
+                        None => Some(bound.clone()),
+                    };
+                    bound = match (then, otherwise) {
+                        (Some(a), Some(b)) => a.intersection(&b).cloned().collect(),
+                        (Some(a), None) | (None, Some(a)) => a,
+                        (None, None) => return None,
+                    };
+                }
+                Step::Goto(_) | Step::End | Step::Handoff(_) => return None,
+                Step::SetAudience(_) | Step::SetOptIn | Step::SetOptOut => {}
+            }
+        }
+        Some(bound)
+    }
+
+    fn text(&mut self, s: &Str, bound: &BTreeSet<String>) {
+        let names = check_text(self.env, s, TextKind::Dynamic, self.out);
+        self.uses(names, bound);
+    }
+
+    fn uses(&mut self, names: Vec<(String, Span)>, bound: &BTreeSet<String>) {
+        for (name, span) in names {
+            if GLOBALS.contains(&name.as_str()) {
+                continue;
+            }
+            if !bound.contains(&name) {
+                let known_somewhere = self.defs.iter().any(|(d, _)| *d == name);
+                let help = if known_somewhere {
+                    format!("`{name}` is stored on some paths only; store it on every path before this, or move this inside the branch that stores it")
+                } else {
+                    let candidates = bound.iter().map(String::as_str).chain(["contact"]);
+                    match did_you_mean(&name, candidates) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!("store it first with `ask {name} \"...\"`, `call ... as {name}` or `set {name} = \"...\"`; `contact.name` and `contact.phone` are always there"),
+                    }
+                };
+                self.out.push(
+                    Diagnostic::new(
+                        "E0401",
+                        format!("`{name}` is not bound on every path before it is used"),
+                        span,
+                        "may not have a value here",
+                    )
+                    .with_help(help),
+                );
+            }
+            self.used.insert(name);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! `charla build PATH --emit bundle -o FILE`: check one bot and write its bundle.
+
+use super::load;
+use super::output::{count, Format, Report};
+use super::{EXIT_ERRORS, EXIT_USAGE};
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Emit {
+    /// The JSON flow bundle (schema/bundle.schema.json)
+    Bundle,
+}
+
+/// Check one bot and write what it compiles to
+#[derive(clap::Args)]
+pub struct BuildArgs {
+    /// The bot: a `.charla` file or a folder of them
+    path: PathBuf,
+    /// What to produce
+    #[arg(long, value_enum, default_value = "bundle")]
+    emit: Emit,
+    /// Where to write it (`-` for standard output)
+    #[arg(short, long)]
+    output: PathBuf,
+    /// A policy to check against instead of the bot's own: `whatsapp` or a policy file
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// How to print problems
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Refuse to build (exit 1) on warnings too
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+pub fn run(args: BuildArgs) -> u8 {
+    let bots = match load::bots(std::slice::from_ref(&args.path)) {
+        Ok(bots) => bots,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_USAGE;
+        }
+    };
+    let [bot] = bots.as_slice() else {
+        eprintln!(
+            "error: `{}` holds {} bots; build one at a time",
+            args.path.display(),
+            bots.len()
+        );
+        return EXIT_USAGE;
+    };
+    let options = match load::options(bot, args.policy.as_deref()) {
+        Ok(o) => o,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_USAGE;
+        }
+    };
+    let compiled = crate::compile(&bot.sources, &options);
+    let mut report = Report::default();
+    report.add(args.format, &bot.sources, &compiled.diagnostics);
+    let summary = report.summary;
+    report.finish(args.format);
+    let model = match compiled.model {
+        Some(model) if !(args.deny_warnings && summary.warnings > 0) => model,
+        _ => {
+            eprintln!(
+                "{}: not built ({}, {})",
+                bot.path.display(),
+                count(summary.errors, "error"),
+                count(summary.warnings, "warning")
+            );
+            return EXIT_ERRORS;
+        }
+    };
+    let bytes = match args.emit {
+        Emit::Bundle => crate::emit::bundle::emit(&model, &bot.relative_names),
+    };
+    let written = if args.output.as_os_str() == "-" {
+        use std::io::Write;
+        std::io::stdout().write_all(&bytes)
+    } else {
+        std::fs::write(&args.output, &bytes)
+    };
+    match written {
+        Ok(()) => {
+            if args.format == Format::Human && args.output.as_os_str() != "-" {
+                eprintln!(
+                    "{}: built {} ({} bytes)",
+                    bot.path.display(),
+                    args.output.display(),
+                    bytes.len()
+                );
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("error: cannot write `{}`: {e}", args.output.display());
+            EXIT_USAGE
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! `charla check PATH...`: report every problem of every bot.
+
+use super::load;
+use super::output::{count, Format, Report};
+use super::{EXIT_ERRORS, EXIT_USAGE};
+use std::path::PathBuf;
+
+/// Check bots against the language, WhatsApp's limits and policy
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    /// Bot files or folders (a folder of bot folders checks each)
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// A policy to check against instead of the bot's own: `whatsapp` or a policy file
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// How to print problems
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Fail (exit 1) on warnings too
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+pub fn run(args: CheckArgs) -> u8 {
+    let bots = match load::bots(&args.paths) {
+        Ok(bots) => bots,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_USAGE;
+        }
+    };
+    let mut report = Report::default();
+    for bot in &bots {
+        let options = match load::options(bot, args.policy.as_deref()) {
+            Ok(o) => o,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return EXIT_USAGE;
+            }
+        };
+        let compiled = crate::compile(&bot.sources, &options);
+        report.add(args.format, &bot.sources, &compiled.diagnostics);
+        if args.format == Format::Human {
+            let s = crate::diagnostic::Summary::of(&compiled.diagnostics);
+            let verdict = if s.errors > 0 {
+                "has problems"
+            } else {
+                "is ready"
+            };
+            eprintln!(
+                "{}: {verdict} ({}, {})",
+                bot.path.display(),
+                count(s.errors, "error"),
+                count(s.warnings, "warning")
+            );
+        }
+    }
+    let summary = report.summary;
+    report.finish(args.format);
+    if summary.errors > 0 || (args.deny_warnings && summary.warnings > 0) {
+        EXIT_ERRORS
+    } else {
+        0
+    }
+}

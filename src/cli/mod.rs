@@ -1,0 +1,50 @@
+//! The command line: one file per subcommand. Only this module touches files, the terminal
+//! and the exit code.
+//!
+//! Exit codes: 0 fine (warnings allowed), 1 the bot has errors (or warnings with
+//! `--deny-warnings`), 2 usage or I/O error.
+
+mod build;
+mod check;
+mod explain;
+mod load;
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// charla: write WhatsApp customer-care bots that cannot break the platform's rules.
+#[derive(Parser)]
+#[command(name = "charla", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Check(check::CheckArgs),
+    Build(build::BuildArgs),
+    Explain(explain::ExplainArgs),
+}
+
+/// Exit code for "the bot has errors".
+pub const EXIT_ERRORS: u8 = 1;
+/// Exit code for usage and I/O errors.
+pub const EXIT_USAGE: u8 = 2;
+
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() { EXIT_USAGE } else { 0 });
+        }
+    };
+    let code = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Build(args) => build::run(args),
+        Command::Explain(args) => explain::run(args),
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,71 @@
+//! Printing diagnostics in the format asked for.
+
+use crate::diagnostic::{render_github, render_human, render_json, Diagnostic, Summary};
+use crate::source::SourceFile;
+use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+use std::io::IsTerminal;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For people: source excerpts, underlines, help
+    Human,
+    /// One JSON object: {"diagnostics": [...], "errors": N, "warnings": N}
+    Json,
+    /// GitHub Actions annotations
+    Github,
+}
+
+/// Colour only on a terminal, and never with `NO_COLOR`.
+pub fn color_choice() -> ColorChoice {
+    if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    {
+        ColorChoice::Auto
+    } else {
+        ColorChoice::Never
+    }
+}
+
+/// Diagnostics gathered over several bots, printed at the end (JSON needs one object).
+#[derive(Default)]
+pub struct Report {
+    json: Vec<serde_json::Value>,
+    pub summary: Summary,
+}
+
+impl Report {
+    /// Prints (human, github) or keeps (json) one bot's diagnostics.
+    pub fn add(&mut self, format: Format, files: &[SourceFile], diagnostics: &[Diagnostic]) {
+        let s = Summary::of(diagnostics);
+        self.summary.errors += s.errors;
+        self.summary.warnings += s.warnings;
+        match format {
+            Format::Human => {
+                let mut err = StandardStream::stderr(color_choice());
+                let _ = render_human(&mut err, files, diagnostics);
+            }
+            Format::Github => print!("{}", render_github(files, diagnostics)),
+            Format::Json => self.json.extend(render_json(files, diagnostics)),
+        }
+    }
+
+    /// Prints what is left: the JSON object, or nothing.
+    pub fn finish(self, format: Format) {
+        if format == Format::Json {
+            let value = serde_json::json!({
+                "diagnostics": self.json,
+                "errors": self.summary.errors,
+                "warnings": self.summary.warnings,
+            });
+            println!("{value}");
+        }
+    }
+}
+
+/// "1 error", "2 warnings".
+pub fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}

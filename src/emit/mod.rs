@@ -1,0 +1,3 @@
+//! Emitters: from the checked model to artifacts. They return bytes; `cli` writes them.
+
+pub mod bundle;
