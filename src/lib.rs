@@ -14,6 +14,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod emit;
 pub mod fold;
+pub mod matching;
 pub mod model;
 pub mod policy;
 pub mod source;

@@ -210,16 +210,18 @@ pub fn under_api(url: &str, api: &str) -> bool {
 }
 
 /// E0404: one audience can reach two intents that share a folded example.
+/// W0402: two such examples differ only in filler words and word order, so the matcher cannot
+/// tell them apart and sends one of them to the other intent.
 fn colliding_examples(cx: &Context, out: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<String, Vec<(&ast::Intent, Span)>> = HashMap::new();
+    let mut by_words: HashMap<Vec<String>, Vec<(&ast::Intent, &ast::Str)>> = HashMap::new();
     for flow in cx.flows.values() {
         let Flow::Intent(intent) = flow else { continue };
         for example in intent_examples(intent) {
             let folded = fold(&example.value);
-            let earlier = seen.entry(folded).or_default();
-            if let Some((other, first)) = earlier.iter().find(|(other, _)| {
-                other.name.text != intent.name.text && overlap(&other.audiences, &intent.audiences)
-            }) {
+            let earlier = seen.entry(folded.clone()).or_default();
+            let clash = |other: &ast::Intent| other.name.text != intent.name.text && overlap(&other.audiences, &intent.audiences);
+            if let Some((other, first)) = earlier.iter().find(|(other, _)| clash(other)) {
                 out.push(
                     Diagnostic::new(
                         "E0404",
@@ -230,6 +232,24 @@ fn colliding_examples(cx: &Context, out: &mut Vec<Diagnostic>) {
                     .with_label(*first, "first here")
                     .with_help("the same words cannot lead to two intents; keep the example in one of them"),
                 );
+            } else {
+                let words = crate::matching::content_words(&example.value);
+                let similar = by_words.entry(words.clone()).or_default();
+                if let Some((other, first)) = similar.iter().find(|(other, s)| clash(other) && fold(&s.value) != folded) {
+                    if !words.is_empty() {
+                        out.push(
+                            Diagnostic::new(
+                                "W0402",
+                                format!("the example `{}` means the same as `{}` of intent `{}`", example.value, first.value, other.name.text),
+                                example.span,
+                                "the matcher cannot tell these apart",
+                            )
+                            .with_label(first.span, "the other example")
+                            .with_help("word order and small words such as `a`, `de`, `the` are ignored when matching; make the examples differ in a meaningful word"),
+                        );
+                    }
+                }
+                similar.push((intent, example));
             }
             earlier.push((intent, example.span));
         }
