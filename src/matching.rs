@@ -7,21 +7,23 @@ use crate::fold::fold;
 /// Words that carry no meaning for choosing an intent (folded).
 const FILLER: &[&str] = &[
     // pt
-    "a", "o", "as", "os", "um", "uma", "de", "da", "do", "das", "dos", "em", "na", "no", "nas", "nos", "para", "pra",
-    "por", "com", "e", "que", "eu", "meu", "minha", "meus", "minhas", "me", "quero", "gostaria", "queria", "favor",
-    "ola", "oi", "se", "ao", "voce", "vc",
-    // es
-    "el", "la", "los", "las", "un", "una", "del", "al", "en", "y", "mi", "mis", "yo", "quiero", "quisiera", "por",
-    "favor", "hola", "con", "lo", "le",
-    // en
-    "the", "an", "of", "to", "in", "on", "for", "and", "my", "i", "me", "want", "would", "like", "please", "hi",
-    "hello", "can", "could", "you", "is", "it", "do",
+    "a", "o", "as", "os", "um", "uma", "de", "da", "do", "das", "dos", "em", "na", "no", "nas",
+    "nos", "para", "pra", "por", "com", "e", "que", "eu", "meu", "minha", "meus", "minhas", "me",
+    "quero", "gostaria", "queria", "favor", "ola", "oi", "se", "ao", "voce", "vc", // es
+    "el", "la", "los", "las", "un", "una", "del", "al", "en", "y", "mi", "mis", "yo", "quiero",
+    "quisiera", "por", "favor", "hola", "con", "lo", "le", // en
+    "the", "an", "of", "to", "in", "on", "for", "and", "my", "i", "me", "want", "would", "like",
+    "please", "hi", "hello", "can", "could", "you", "is", "it", "do",
 ];
 
 /// The meaningful words of a text, folded, sorted and without repeats.
 pub fn content_words(text: &str) -> Vec<String> {
     let folded = fold(text);
-    let mut words: Vec<String> = folded.split(' ').filter(|w| !w.is_empty() && !FILLER.contains(w)).map(str::to_string).collect();
+    let mut words: Vec<String> = folded
+        .split(' ')
+        .filter(|w| !w.is_empty() && !FILLER.contains(w))
+        .map(str::to_string)
+        .collect();
     words.sort();
     words.dedup();
     words
@@ -33,7 +35,13 @@ mod tests {
 
     #[test]
     fn order_and_filler_words_do_not_matter() {
-        assert_eq!(content_words("Quero ver a minha fatura!"), content_words("fatura ver"));
-        assert_eq!(content_words("cancel my class, please"), vec!["cancel", "class"]);
+        assert_eq!(
+            content_words("Quero ver a minha fatura!"),
+            content_words("fatura ver")
+        );
+        assert_eq!(
+            content_words("cancel my class, please"),
+            vec!["cancel", "class"]
+        );
     }
 }

@@ -97,6 +97,7 @@ pub fn check(cx: &Context, reach: &Reach, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+    start_audiences(cx, out);
     for flow in cx.flows.values() {
         if let Flow::Menu(menu) = flow {
             option_audiences(cx, menu, out);
@@ -136,7 +137,11 @@ fn option_audiences(cx: &Context, menu: &ast::Menu, out: &mut Vec<Diagnostic>) {
             ),
             None => continue,
         };
-        if chooser.iter().any(|a| allowed.contains(a)) {
+        let undefined = |a: &&str| !cx.audiences.contains_key(*a);
+        if chooser.iter().any(|a| allowed.contains(a))
+            || chooser.iter().any(undefined)
+            || allowed.iter().any(undefined)
+        {
             continue;
         }
         let who = if chooser.is_empty() {
@@ -161,6 +166,55 @@ fn option_audiences(cx: &Context, menu: &ast::Menu, out: &mut Vec<Diagnostic>) {
                 "add `sets audience {}` to the option, or add the audience to the target's `for`",
                 allowed.first().copied().unwrap_or("")
             )),
+        );
+    }
+}
+
+/// E0403 for `start` lines: the plain `start` serves contacts with no audience, so it cannot
+/// lead to a restricted target; `start X for A` must lead to a target `A` may reach.
+fn start_audiences(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let Some(bot) = cx.bot else { return };
+    for node in &bot.settings.stmts {
+        let Setting::Start {
+            target: Target::Named(target),
+            audiences,
+        } = &node.kind
+        else {
+            continue;
+        };
+        let Some(flow) = cx.flows.get(target.text.as_str()) else {
+            continue;
+        };
+        let allowed: Vec<&str> = flow.audiences().iter().map(|a| a.text.as_str()).collect();
+        if allowed.is_empty() || allowed.iter().any(|a| !cx.audiences.contains_key(*a)) {
+            continue;
+        }
+        let starters: Vec<&str> = audiences.iter().map(|a| a.text.as_str()).collect();
+        let blocked: Vec<&str> = starters
+            .iter()
+            .copied()
+            .filter(|a| !allowed.contains(a))
+            .collect();
+        let who = if starters.is_empty() {
+            "a new contact, who has no audience,".to_string()
+        } else if blocked.is_empty() || blocked.iter().any(|a| !cx.audiences.contains_key(*a)) {
+            continue;
+        } else {
+            format!("`{}`", blocked.join("`, `"))
+        };
+        out.push(
+            Diagnostic::new(
+                "E0403",
+                format!("{} `{}` is only for `{}`: {who} can never start there", flow.kind(), target.text, allowed.join("`, `")),
+                target.span,
+                "cannot start here",
+            )
+            .with_label(flow.name().span, "restricted here")
+            .with_help(if starters.is_empty() {
+                "start everyone else at a menu without `for`, and use `start X for A` lines for audiences".to_string()
+            } else {
+                "start these audiences at a target they may reach, or add them to its `for`".to_string()
+            }),
         );
     }
 }
@@ -220,7 +274,9 @@ fn colliding_examples(cx: &Context, out: &mut Vec<Diagnostic>) {
         for example in intent_examples(intent) {
             let folded = fold(&example.value);
             let earlier = seen.entry(folded.clone()).or_default();
-            let clash = |other: &ast::Intent| other.name.text != intent.name.text && overlap(&other.audiences, &intent.audiences);
+            let clash = |other: &ast::Intent| {
+                other.name.text != intent.name.text && overlap(&other.audiences, &intent.audiences)
+            };
             if let Some((other, first)) = earlier.iter().find(|(other, _)| clash(other)) {
                 out.push(
                     Diagnostic::new(
@@ -235,7 +291,10 @@ fn colliding_examples(cx: &Context, out: &mut Vec<Diagnostic>) {
             } else {
                 let words = crate::matching::content_words(&example.value);
                 let similar = by_words.entry(words.clone()).or_default();
-                if let Some((other, first)) = similar.iter().find(|(other, s)| clash(other) && fold(&s.value) != folded) {
+                if let Some((other, first)) = similar
+                    .iter()
+                    .find(|(other, s)| clash(other) && fold(&s.value) != folded)
+                {
                     if !words.is_empty() {
                         out.push(
                             Diagnostic::new(

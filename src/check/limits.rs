@@ -208,7 +208,7 @@ fn labels_fit(
         let folded = fold(&label.value);
         if let Some(first) = labels[..i].iter().find(|l| fold(&l.value) == folded) {
             out.push(
-                Diagnostic::new("E0208", format!("two options are both `{}` once case, accents and punctuation are ignored", label.value), label.span, "same label again")
+                Diagnostic::new("E0208", format!("`{}` and `{}` are the same label once case, accents and punctuation are ignored", first.value, label.value), label.span, "same label again")
                     .with_label(first.span, "first here")
                     .with_help("give each option a different label; people type them, and WhatsApp needs them unique"),
             );
@@ -399,8 +399,13 @@ fn template_placeholders(body: &Str, out: &mut Vec<Diagnostic>) {
     });
     if let (Some(p), false) = (edge, trimmed.is_empty()) {
         out.push(
-            Diagnostic::new("W0203", "a placeholder at the very start or end of a template body", super::text::sub_span(body, p.start, p.end), "at the edge")
-                .with_help("Meta rejects such templates; add words around it, for example end with a period: `{{2}}.`"),
+            Diagnostic::new(
+                "W0203",
+                edge_message(body, p),
+                super::text::sub_span(body, p.start, p.end),
+                "at the edge",
+            )
+            .with_help(edge_help(body, p)),
         );
     }
     for pair in list.windows(2) {
@@ -417,6 +422,22 @@ fn template_placeholders(body: &Str, out: &mut Vec<Diagnostic>) {
                 ),
             );
         }
+    }
+}
+
+fn edge_message(body: &Str, p: &super::text::Placeholder) -> &'static str {
+    if body.value[..p.start].trim().is_empty() {
+        "a template body starts with a placeholder"
+    } else {
+        "a template body ends with a placeholder"
+    }
+}
+
+fn edge_help(body: &Str, p: &super::text::Placeholder) -> &'static str {
+    if body.value[..p.start].trim().is_empty() {
+        "Meta rejects such templates; begin with words, for example `Hello, {{1}}!`"
+    } else {
+        "Meta rejects such templates; end with words or a period, for example `... {{2}}.`"
     }
 }
 

@@ -84,7 +84,12 @@ fn target_exists(cx: &Context, target: &Target, out: &mut Vec<Diagnostic>) {
     if cx.is_known_flow(&name.text) {
         return;
     }
-    let suggestion = did_you_mean(&name.text, cx.flows.keys().copied());
+    let candidates = cx
+        .flows
+        .keys()
+        .copied()
+        .chain(cx.broken.iter().map(String::as_str));
+    let suggestion = did_you_mean(&name.text, candidates);
     let help = match suggestion {
         Some(s) => format!("did you mean `{s}`?"),
         None => format!(

@@ -17,6 +17,21 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
     for flow in cx.flows.values() {
         let steps = top_steps(*flow);
+        each_step(&steps, &mut |step, _| {
+            if let Step::Ask {
+                name,
+                ty: ast::AskType::Digits(Some(n)),
+                ..
+            } = step
+            {
+                if *n == 0 || *n > 64 {
+                    out.push(
+                        Diagnostic::new("E0110", format!("`digits {n}` can never be answered"), name.span, "no answer fits")
+                            .with_help("give the number of digits the answer has, from 1 to 64, or write `digits` alone for any number of digits"),
+                    );
+                }
+            }
+        });
         after_terminal(&steps, out);
         if let Flow::Menu(menu) = flow {
             menu_steps(menu, &steps, out);

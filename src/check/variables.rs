@@ -36,17 +36,31 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     out: &mut *out,
                     used: HashSet::new(),
                     defs: Vec::new(),
+                    binders: Vec::new(),
+                    elsewhere: HashSet::new(),
+                    sources: cx.sources,
                 };
                 walk.text(s, &BTreeSet::new());
             }
         }
     }
-    for flow in cx.flows.values() {
+    let all: Vec<Vec<(String, Span)>> =
+        cx.flows.values().map(|f| binders(&top_steps(*f))).collect();
+    for (index, flow) in cx.flows.values().enumerate() {
+        let elsewhere = all
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != index)
+            .flat_map(|(_, list)| list.iter().map(|(n, _)| n.clone()))
+            .collect();
         let mut walk = Walk {
             env: &env,
             out: &mut *out,
             used: HashSet::new(),
             defs: Vec::new(),
+            binders: all.get(index).cloned().unwrap_or_default(),
+            elsewhere,
+            sources: cx.sources,
         };
         walk.steps(&top_steps(*flow), BTreeSet::new());
         let Walk { used, defs, .. } = walk;
@@ -73,9 +87,33 @@ struct Walk<'e, 'o> {
     out: &'o mut Vec<Diagnostic>,
     used: HashSet<String>,
     defs: Vec<(String, Span)>,
+    /// Every name this menu or intent stores, wherever: to explain a use before the store.
+    binders: Vec<(String, Span)>,
+    /// Names stored by other menus and intents.
+    elsewhere: HashSet<String>,
+    sources: &'e [crate::source::SourceFile],
+}
+
+/// The names a menu or intent stores, with where.
+fn binders(steps: &[(&Step, Span)]) -> Vec<(String, Span)> {
+    let mut out = Vec::new();
+    super::walk::each_step(steps, &mut |step, _| match step {
+        Step::Ask { name, .. } | Step::SetVar { name, .. } => {
+            out.push((name.text.clone(), name.span))
+        }
+        Step::Call(c) => out.push((c.bind.text.clone(), c.bind.span)),
+        _ => {}
+    });
+    out
 }
 
 impl Walk<'_, '_> {
+    fn line_of(&self, span: Span) -> usize {
+        self.sources
+            .get(span.file.0 as usize)
+            .map_or(0, |s| s.line(span.start as usize))
+    }
+
     /// Walks a sequence; returns the names bound at its end, or `None` when every path leaves
     /// (`goto`, `end`, `handoff`).
     fn steps(
@@ -151,7 +189,17 @@ impl Walk<'_, '_> {
             }
             if !bound.contains(&name) {
                 let known_somewhere = self.defs.iter().any(|(d, _)| *d == name);
-                let help = if known_somewhere {
+                let later = self
+                    .binders
+                    .iter()
+                    .find(|(d, s)| *d == name && s.start > span.start)
+                    .map(|(_, s)| *s);
+                let help = if let Some(at) = later {
+                    let line = self.line_of(at);
+                    format!("`{name}` is only stored later, on line {line}; move that step before this one")
+                } else if !known_somewhere && self.elsewhere.contains(&name) {
+                    format!("`{name}` is stored in another menu or intent, and values do not carry over from one to another: store it again here")
+                } else if known_somewhere {
                     format!("`{name}` is stored on some paths only; store it on every path before this, or move this inside the branch that stores it")
                 } else {
                     let candidates = bound.iter().map(String::as_str).chain(["contact"]);
@@ -163,9 +211,9 @@ impl Walk<'_, '_> {
                 self.out.push(
                     Diagnostic::new(
                         "E0401",
-                        format!("`{name}` is not bound on every path before it is used"),
+                        format!("`{name}` may have no value here"),
                         span,
-                        "may not have a value here",
+                        "not stored on every way to this point",
                     )
                     .with_help(help),
                 );

@@ -18,7 +18,7 @@ pub fn did_you_mean<'a>(
             strsim::jaro_winkler(unknown, candidate)
         };
         let close_by_edits =
-            strsim::levenshtein(unknown, candidate) <= (unknown.chars().count() / 3).max(1);
+            strsim::osa_distance(unknown, candidate) <= (unknown.chars().count() / 3).max(1);
         if (score >= 0.85 || close_by_edits) && best.is_none_or(|(s, _)| score > s) {
             best = Some((score, candidate));
         }

@@ -33,7 +33,7 @@ pub fn render_human(
 ) -> std::io::Result<()> {
     let mut simple = SimpleFiles::new();
     for file in files {
-        simple.add(file.name.as_str(), file.text.as_str());
+        simple.add(file.name.clone(), printable(&file.text));
     }
     let config = term::Config::default();
     for diagnostic in diagnostics {
@@ -67,6 +67,29 @@ pub fn render_human(
 fn label(style: cs::LabelStyle, label: &Label) -> cs::Label<usize> {
     cs::Label::new(style, label.span.file.0 as usize, label.span.range())
         .with_message(&label.message)
+}
+
+/// The text with control characters (other than tab and line ends) shown as `?`, byte for
+/// byte, so a NUL or a lone carriage return cannot garble the terminal and spans still fit.
+fn printable(text: &str) -> String {
+    if !text
+        .bytes()
+        .any(|b| (b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r') || b == 0x7f || b == b'\r')
+    {
+        return text.to_string();
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    for (i, &b) in bytes.iter().enumerate() {
+        let lone_cr = b == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+        if lone_cr || (b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r') || b == 0x7f {
+            out.push(b'?');
+        } else {
+            out.push(b);
+        }
+    }
+    // Only ASCII bytes were replaced by ASCII, so the text is still UTF-8.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// Position of a label as the JSON format and annotations give it: 1-based lines and columns.

@@ -33,6 +33,10 @@ pub enum SyntaxError {
         span: Span,
         escape: String,
     },
+    /// A `"` (or `"""`) with no closing quote.
+    UnclosedString {
+        span: Span,
+    },
 }
 
 /// What stood where the parser stopped.
@@ -125,6 +129,11 @@ impl SyntaxError {
                 "not an escape charla knows",
             )
             .with_help(r#"the escapes are `\"`, `\\`, `\n`, `\t` and `\u{1F44B}`; write `\\` for a backslash"#),
+            SyntaxError::UnclosedString { span } => {
+                Diagnostic::new("E0004", "this text is never closed", *span, "no closing quote").with_help(
+                    "end the text with `\"` on the same line; for a text of several lines use `\"\"\"` ... `\"\"\"`",
+                )
+            }
             SyntaxError::Unexpected { span, expected, found } => unexpected(*span, expected, found),
         }
     }
@@ -144,14 +153,38 @@ fn unexpected(span: Span, expected: &[Rule], found: &Found) -> Diagnostic {
             .chars()
             .take_while(|c| c.is_alphanumeric() || *c == '_')
             .collect();
-        if expected.contains(&Rule::name) && is_keyword(&word) {
+        let wants_name = expected
+            .iter()
+            .any(|r| matches!(r, Rule::name | Rule::target | Rule::audience_ref));
+        if expected.contains(&Rule::p_arrow)
+            && !word.is_empty()
+            && (!is_keyword(&word) || word == "handoff" || word == "end")
+        {
+            help = Some(format!(
+                "an option leads somewhere with `->`: write `-> {word}`"
+            ));
+        } else if wants_name && is_keyword(&word) {
             help = Some(format!(
                 "`{word}` is a keyword of charla and cannot be a name; choose another name"
+            ));
+        } else if expected.contains(&Rule::method)
+            && crate::ast::Method::parse(&word.to_uppercase()).is_some()
+        {
+            help = Some(format!(
+                "HTTP methods are written in capitals: `{}`",
+                word.to_uppercase()
             ));
         } else if !word.is_empty() {
             if let Some(suggestion) = did_you_mean(&word, keywords.iter().copied()) {
                 help = Some(format!("did you mean `{suggestion}`?"));
             }
+        }
+        if help.is_none()
+            && expected.len() == 1
+            && expected.contains(&Rule::line_end)
+            && STATEMENT_WORDS.contains(&t.as_str())
+        {
+            help = Some(format!("two statements never share a line: put `{t}` and what follows on a line of its own"));
         }
         if help.is_none()
             && t.starts_with('\'')
@@ -162,8 +195,14 @@ fn unexpected(span: Span, expected: &[Rule], found: &Found) -> Diagnostic {
             help = Some("texts are written in double quotes: `\"...\"`".to_string());
         }
     }
-    if help.is_none() && *found == Found::EndOfFile && expected.contains(&Rule::p_rbrace) {
-        help = Some("a block was opened with `{` and never closed".to_string());
+    if help.is_none()
+        && matches!(found, Found::EndOfFile | Found::EndOfLine)
+        && expected.contains(&Rule::p_rbrace)
+    {
+        help = Some(
+            "a block was opened with `{` and never closed: add `}` on a line of its own"
+                .to_string(),
+        );
     }
     let label = match words.first() {
         Some(first) if words.len() == 1 => format!("expected {first}"),
@@ -183,21 +222,21 @@ fn expected_words(expected: &[Rule]) -> (Vec<String>, Vec<&'static str>) {
     let mut keywords: Vec<&'static str> = Vec::new();
     if statements.len() >= 3 {
         let has = |r: Rule| statements.contains(&r);
-        let place = if has(Rule::set_business) {
+        let place = if has(Rule::w_business) || has(Rule::set_business) {
             "a bot setting such as `business`, `language`, `start` or `fallback`"
-        } else if has(Rule::t_body) {
+        } else if has(Rule::w_body) || has(Rule::t_body) {
             "a template line (`category`, `language`, `header`, `body`, `footer` or `button`)"
-        } else if has(Rule::mock) {
+        } else if has(Rule::kw_mock) || has(Rule::mock) {
             "a test line (`contact`, `mock`, `user`, `expect`, `bot` or `agent releases`)"
-        } else if has(Rule::e_menu) {
+        } else if has(Rule::kw_opt_in) || has(Rule::e_menu) {
             "what to expect (`menu`, `intent`, `audience`, `handoff`, `end`, `opt_in`, `opt_out` or `fallback`)"
-        } else if has(Rule::c_name) {
+        } else if has(Rule::w_phone) || has(Rule::c_name) {
             "a contact field (`name`, `phone`, `audience` or `language`)"
-        } else if has(Rule::menu) {
+        } else if has(Rule::kw_template) || has(Rule::menu) {
             "`bot`, `audience`, `menu`, `intent`, `template` or `test`"
-        } else if has(Rule::option) {
+        } else if has(Rule::kw_option) || has(Rule::option) {
             "an `option` or a step such as `say`"
-        } else if has(Rule::examples) {
+        } else if has(Rule::kw_examples) || has(Rule::examples) {
             "`examples`, `category` or a step such as `say`"
         } else {
             STEPS
@@ -206,7 +245,8 @@ fn expected_words(expected: &[Rule]) -> (Vec<String>, Vec<&'static str>) {
         keywords.extend(STATEMENT_WORDS);
     }
     for rule in expected {
-        if statements.len() >= 3 && is_statement(*rule) {
+        // Where a statement may start, a blank line may too: naming it only adds noise.
+        if statements.len() >= 3 && (is_statement(*rule) || *rule == Rule::line_end) {
             continue;
         }
         if let Some((text, keyword)) = describe(*rule) {
@@ -219,6 +259,16 @@ fn expected_words(expected: &[Rule]) -> (Vec<String>, Vec<&'static str>) {
     if words.is_empty() {
         words.push("something else".to_string());
     }
+    // Punctuation first (it is what is usually missing), then keywords, then values.
+    words.sort_by_key(|w| {
+        if w.starts_with("`-") || w.starts_with("`{") || w.starts_with("`}") {
+            0
+        } else if w.starts_with('`') {
+            1
+        } else {
+            2
+        }
+    });
     (words, keywords)
 }
 
@@ -230,6 +280,10 @@ fn join_or(words: &[String]) -> String {
     match words {
         [] => String::new(),
         [one] => one.clone(),
+        // "`->` and a target, or a text in quotes": a comma keeps an inner "or" readable.
+        [rest @ .., last] if words.iter().any(|w| w.contains(" or ")) => {
+            format!("{}, or {last}", rest.join(", "))
+        }
         [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }

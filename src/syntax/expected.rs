@@ -121,7 +121,28 @@ pub fn describe(rule: Rule) -> Option<(&'static str, Option<&'static str>)> {
         kw_none => ("`none`", Some("none")),
         kw_start => ("`start`", Some("start")),
         w_releases => ("`releases`", Some("releases")),
-        w_digits | w_choice => ("a type", None),
+        w_digits | w_choice => {
+            ("a type (`text`, `number`, `digits`, `date`, `email`, `phone`, `rating`, `yes_no` or `choice`)", None)
+        }
+        line_end => ("the end of the line", None),
+        w_business => ("`business`", Some("business")),
+        w_language => ("`language`", Some("language")),
+        w_policy => ("`policy`", Some("policy")),
+        w_fallback => ("`fallback`", Some("fallback")),
+        w_handoff_message => ("`handoff_message`", Some("handoff_message")),
+        w_api => ("`api`", Some("api")),
+        w_support => ("`support`", Some("support")),
+        w_list_button => ("`list_button`", Some("list_button")),
+        w_timezone => ("`timezone`", Some("timezone")),
+        w_session => ("`session`", Some("session")),
+        w_approval => ("`approval`", Some("approval")),
+        w_header => ("`header`", Some("header")),
+        w_body => ("`body`", Some("body")),
+        w_footer => ("`footer`", Some("footer")),
+        w_button => ("`button`", Some("button")),
+        w_name => ("`name`", Some("name")),
+        w_phone => ("`phone`", Some("phone")),
+        w_agent => ("`agent releases`", Some("agent")),
         _ => return None,
     };
     Some(words)
@@ -131,62 +152,26 @@ pub fn describe(rule: Rule) -> Option<(&'static str, Option<&'static str>)> {
 /// the place ("a step or `}`") instead of listing every keyword.
 pub fn is_statement(rule: Rule) -> bool {
     use Rule::*;
-    matches!(
+    let not_a_start = matches!(
         rule,
-        say | ask
-            | call
-            | set_audience
-            | set_opt_in
-            | set_opt_out_step
-            | set_var
-            | if_step
-            | goto
-            | handoff
-            | end
-            | option
-            | examples
-            | category
-            | t_language
-            | t_header
-            | t_body
-            | t_footer
-            | t_button
-            | contact
-            | mock
-            | user
-            | expect
-            | bot_says
-            | agent_releases
-            | set_business
-            | set_language
-            | set_policy
-            | set_start
-            | set_fallback
-            | set_handoff_message
-            | set_api
-            | set_support
-            | set_opt_out
-            | set_list_button
-            | set_timezone
-            | set_session
-            | set_approval
-            | bot
-            | audience
-            | menu
-            | intent
-            | template
-            | test
-            | e_menu
-            | e_intent
-            | e_audience
-            | e_handoff
-            | e_end
-            | e_opt_in
-            | e_opt_out
-            | e_fallback
-            | c_name
-            | c_phone
-            | c_audience
-            | c_language
-    )
+        kw_as
+            | kw_for
+            | kw_sets
+            | kw_with
+            | kw_else
+            | kw_contains
+            | kw_returns
+            | kw_fails
+            | kw_none
+            | w_releases
+            | w_digits
+            | w_choice
+            | for_clause
+            | call_with
+            | call_else
+            | else_part
+            | sets_audience
+            | mock_returns
+    );
+    !not_a_start && describe(rule).is_some_and(|(_, word)| word.is_some())
 }

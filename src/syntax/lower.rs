@@ -81,7 +81,8 @@ fn is_noise(rule: Rule) -> bool {
     use Rule::*;
     matches!(
         rule,
-        kw_as
+        line_end
+            | kw_as
             | kw_ask
             | kw_audience
             | kw_bot
@@ -191,11 +192,46 @@ impl<'a, 'e> Lower<'a, 'e> {
             pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
             pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
         };
-        let at = chunk.start + pos;
+        let mut at = chunk.start + pos;
         let rest = &self.text[at..];
-        let (found, len) = if at >= chunk.end && chunk.end == self.text.len() {
+        // An opening quote with no closing one on its line: say so, not "expected a text".
+        if rest.starts_with("\"\"\"") {
+            if !rest[3..].contains("\"\"\"") {
+                let line = rest.split('\n').next().unwrap_or("").trim_end_matches('\r');
+                return SyntaxError::UnclosedString {
+                    span: Span::new(self.file, at, at + line.len()),
+                };
+            }
+        } else if let Some(body) = rest.strip_prefix('"') {
+            let line = body.split('\n').next().unwrap_or("").trim_end_matches('\r');
+            if !closes(line) {
+                return SyntaxError::UnclosedString {
+                    span: Span::new(self.file, at, at + 1 + line.len()),
+                };
+            }
+        }
+        // Only blank lines and comments left in the item: report at the end of the last line
+        // with content, where the missing token belongs.
+        let tail = self.text.get(at..chunk.end).unwrap_or("");
+        if tail
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        {
+            if let Some(end) = last_content_end(&self.text[chunk.start..chunk.end]) {
+                at = at.min(chunk.start + end);
+            }
+        }
+        let rest = &self.text[at..];
+        let nothing_after = self.text[at..]
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
+        let (found, len) = if nothing_after {
             (Found::EndOfFile, 0)
-        } else if rest.starts_with('\n') || rest.starts_with("\r\n") || at >= chunk.end {
+        } else if rest.starts_with('\n')
+            || rest.starts_with("\r\n")
+            || rest.starts_with(" #")
+            || at >= chunk.end
+        {
             (Found::EndOfLine, 0)
         } else {
             let token = found_token(rest);
@@ -836,6 +872,34 @@ fn simple_type(text: &str) -> AskType {
         "yes_no" => AskType::YesNo,
         _ => AskType::Text,
     }
+}
+
+/// Whether a one-line string body (after its opening quote) has a closing quote.
+fn closes(body: &str) -> bool {
+    let mut escaped = false;
+    for c in body.chars() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '"' if !escaped => return true,
+            _ => escaped = false,
+        }
+    }
+    false
+}
+
+/// Byte offset of the end of the last line holding something other than a comment.
+fn last_content_end(text: &str) -> Option<usize> {
+    let mut end = None;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let code = content.split(" #").next().unwrap_or(content).trim_end();
+        if !code.trim().is_empty() && !code.trim_start().starts_with('#') {
+            end = Some(offset + code.len());
+        }
+        offset += line.len();
+    }
+    end
 }
 
 /// The word or character where the parser stopped, for "found `...`".
