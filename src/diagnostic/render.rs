@@ -74,7 +74,7 @@ fn label(style: cs::LabelStyle, label: &Label) -> cs::Label<usize> {
 fn printable(text: &str) -> String {
     if !text
         .bytes()
-        .any(|b| (b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r') || b == 0x7f || b == b'\r')
+        .any(|b| b == b'\r' || b == 0x7f || (b < 0x20 && b != b'\t' && b != b'\n'))
     {
         return text.to_string();
     }

@@ -195,8 +195,8 @@ impl<'a, 'e> Lower<'a, 'e> {
         let mut at = chunk.start + pos;
         let rest = &self.text[at..];
         // An opening quote with no closing one on its line: say so, not "expected a text".
-        if rest.starts_with("\"\"\"") {
-            if !rest[3..].contains("\"\"\"") {
+        if let Some(after) = rest.strip_prefix("\"\"\"") {
+            if !after.contains("\"\"\"") {
                 let line = rest.split('\n').next().unwrap_or("").trim_end_matches('\r');
                 return SyntaxError::UnclosedString {
                     span: Span::new(self.file, at, at + line.len()),
