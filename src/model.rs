@@ -73,8 +73,9 @@ pub enum Presentation {
 }
 
 impl Presentation {
-    pub fn for_count(count: usize) -> Presentation {
-        if count <= 3 {
+    /// Buttons for up to `max_buttons` options (3 on WhatsApp; a policy may lower it), else a list.
+    pub fn for_count(count: usize, max_buttons: usize) -> Presentation {
+        if count <= max_buttons {
             Presentation::Buttons
         } else {
             Presentation::List

@@ -185,7 +185,9 @@ fn labels_fit(
     limits: &Limits,
     out: &mut Vec<Diagnostic>,
 ) {
-    for (i, label) in labels.iter().enumerate() {
+    // Folded once each, looked up in a map: a menu of 10,000 options stays linear.
+    let mut seen: std::collections::HashMap<String, &Str> = std::collections::HashMap::new();
+    for label in labels {
         not_empty(label, "a label", out);
         match presentation {
             Presentation::Buttons => too_long(
@@ -206,12 +208,14 @@ fn labels_fit(
             ),
         };
         let folded = fold(&label.value);
-        if let Some(first) = labels[..i].iter().find(|l| fold(&l.value) == folded) {
+        if let Some(first) = seen.get(&folded).copied() {
             out.push(
                 Diagnostic::new("E0208", format!("`{}` and `{}` are the same label once case, accents and punctuation are ignored", first.value, label.value), label.span, "same label again")
                     .with_label(first.span, "first here")
                     .with_help("give each option a different label; people type them, and WhatsApp needs them unique"),
             );
+        } else {
+            seen.insert(folded, label);
         }
     }
 }
@@ -265,6 +269,7 @@ fn template_limits(template: &ast::Template, limits: &Limits, out: &mut Vec<Diag
     for node in &template.body.stmts {
         match &node.kind {
             TemplateStmt::Header(s) => {
+                not_empty(s, "a template header", out);
                 too_long(
                     s,
                     limits.header,
@@ -287,6 +292,7 @@ fn template_limits(template: &ast::Template, limits: &Limits, out: &mut Vec<Diag
                 }
             }
             TemplateStmt::Footer(s) => {
+                not_empty(s, "a template footer", out);
                 too_long(
                     s,
                     limits.footer,
@@ -347,7 +353,8 @@ fn template_limits(template: &ast::Template, limits: &Limits, out: &mut Vec<Diag
             "one too many",
         ));
     }
-    for (i, label) in buttons.iter().enumerate() {
+    let mut seen: std::collections::HashMap<String, &Str> = std::collections::HashMap::new();
+    for label in &buttons {
         not_empty(label, "a button label", out);
         too_long(
             label,
@@ -358,16 +365,19 @@ fn template_limits(template: &ast::Template, limits: &Limits, out: &mut Vec<Diag
             out,
         );
         let folded = fold(&label.value);
-        if let Some(first) = buttons[..i].iter().find(|l| fold(&l.value) == folded) {
+        if let Some(first) = seen.get(&folded).copied() {
             out.push(
                 Diagnostic::new(
                     "E0208",
-                    format!("two buttons are both `{}`", label.value),
+                    format!("`{}` and `{}` are the same button label once case, accents and punctuation are ignored", first.value, label.value),
                     label.span,
                     "same label again",
                 )
-                .with_label(first.span, "first here"),
+                .with_label(first.span, "first here")
+                .with_help("give each button a different label"),
             );
+        } else {
+            seen.insert(folded, label);
         }
     }
 }

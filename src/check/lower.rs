@@ -52,7 +52,11 @@ pub fn lower(cx: &Context, policy: &Policy, reach: &Reach) -> Option<Model> {
     let bot = cx.bot?;
     let settings = bot_settings(cx, bot);
     let first_api = settings.apis.first().cloned().unwrap_or_default();
-    let lower = Lower { cx, api: first_api };
+    let lower = Lower {
+        cx,
+        api: first_api,
+        max_buttons: policy.limits.max_buttons,
+    };
     let audiences = cx
         .audiences
         .iter()
@@ -223,6 +227,8 @@ struct Lower<'c, 'a> {
     cx: &'c Context<'a>,
     /// The first `api`, which relative urls are appended to.
     api: String,
+    /// The policy's limit on reply buttons: more options make a list.
+    max_buttons: usize,
 }
 
 impl Lower<'_, '_> {
@@ -268,7 +274,7 @@ impl Lower<'_, '_> {
         Menu {
             audiences: names(&menu.audiences),
             steps: self.steps(&top_steps(Flow::Menu(menu))),
-            presentation: Presentation::for_count(options.len()),
+            presentation: Presentation::for_count(options.len(), self.max_buttons),
             options,
             src: self.src(menu.name.span),
         }
@@ -316,7 +322,7 @@ impl Lower<'_, '_> {
             ast::Step::Ask { name, question, ty } => Step::Ask {
                 name: name.text.clone(),
                 question: question.value.clone(),
-                answer: ask_type(ty),
+                answer: ask_type(ty, self.max_buttons),
                 src,
             },
             ast::Step::Call(c) => Step::Call(Call {
@@ -482,7 +488,7 @@ impl Lower<'_, '_> {
     }
 }
 
-fn ask_type(ty: &ast::AskType) -> AskType {
+fn ask_type(ty: &ast::AskType, max_buttons: usize) -> AskType {
     match ty {
         ast::AskType::Text => AskType::Text,
         ast::AskType::Number => AskType::Number,
@@ -494,7 +500,7 @@ fn ask_type(ty: &ast::AskType) -> AskType {
         ast::AskType::YesNo => AskType::YesNo,
         ast::AskType::Choice(labels) => AskType::Choice {
             options: labels.iter().map(|l| l.value.clone()).collect(),
-            presentation: Presentation::for_count(labels.len()),
+            presentation: Presentation::for_count(labels.len(), max_buttons),
         },
     }
 }

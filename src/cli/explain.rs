@@ -1,5 +1,6 @@
 //! `charla explain CODE`: the long explanation of a diagnostic code.
 
+use super::output::print_out;
 use super::EXIT_USAGE;
 use crate::diagnostic::codes::{find, CODES};
 
@@ -13,20 +14,20 @@ pub struct ExplainArgs {
 pub fn run(args: ExplainArgs) -> u8 {
     if args.code == "all" {
         for code in CODES {
-            println!(
-                "{}  {:<7}  {}",
+            print_out(&format!(
+                "{}  {:<7}  {}\n",
                 code.code,
                 format!("{:?}", code.severity).to_lowercase(),
                 code.summary
-            );
+            ));
         }
         return 0;
     }
     match find(&args.code) {
         Some(code) => {
-            print!("{}", code.explanation);
+            print_out(code.explanation);
             if !code.explanation.ends_with('\n') {
-                println!();
+                print_out("\n");
             }
             0
         }

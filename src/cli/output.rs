@@ -43,7 +43,7 @@ impl Report {
                 let mut err = StandardStream::stderr(color_choice());
                 let _ = render_human(&mut err, files, diagnostics);
             }
-            Format::Github => print!("{}", render_github(files, diagnostics)),
+            Format::Github => print_out(&render_github(files, diagnostics)),
             Format::Json => self.json.extend(render_json(files, diagnostics)),
         }
     }
@@ -56,9 +56,19 @@ impl Report {
                 "errors": self.summary.errors,
                 "warnings": self.summary.warnings,
             });
-            println!("{value}");
+            print_out(&format!("{value}\n"));
         }
     }
+}
+
+/// Writes to standard output; a closed pipe (`charla ... | head`) is not an error worth a
+/// panic, so write errors are ignored.
+pub fn print_out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
 }
 
 /// "1 error", "2 warnings".

@@ -6,10 +6,18 @@ pub fn did_you_mean<'a>(
     unknown: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    // Names far longer than any real one are not typos; comparing them would take long.
+    const LONGEST: usize = 200;
+    if unknown.len() > LONGEST {
+        return None;
+    }
     let folded = crate::fold::fold(unknown);
     let mut best: Option<(f64, &str)> = None;
     for candidate in candidates {
-        if candidate == unknown {
+        if candidate == unknown
+            || candidate.len() > LONGEST
+            || candidate.len().abs_diff(unknown.len()) > unknown.len().max(6)
+        {
             continue;
         }
         let score = if crate::fold::fold(candidate) == folded {

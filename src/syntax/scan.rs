@@ -81,6 +81,15 @@ pub fn scan(file: FileId, text: &str) -> Scan {
             State::Code => match b {
                 b'#' => {
                     let end = memchr_newline(bytes, i);
+                    if let Some(bad) = (i..end).find(|&j| is_forbidden_control(bytes, j)) {
+                        let ch = text[bad..].chars().next().map_or(0, |c| c as u32);
+                        let len = text[bad..].chars().next().map_or(1, char::len_utf8);
+                        out.fatal = Some(ScanError::ControlCharacter {
+                            span: Span::new(file, bad, bad + len),
+                            code: ch,
+                        });
+                        return out;
+                    }
                     let body = text[i + 1..end].trim_end_matches('\r');
                     out.comments.push(Comment {
                         text: body.to_string(),
