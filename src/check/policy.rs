@@ -236,8 +236,16 @@ fn promotional(template: &crate::ast::Template, out: &mut Vec<Diagnostic>) {
             .iter()
             .find(|w| folded.contains(&format!(" {} ", fold(&w.replace('%', " % ")))))
         {
+            let folded_word = fold(&word.replace('%', " % "));
+            let (span, written) = match super::text::find_phrase(&s.value, &folded_word) {
+                Some((start, end)) => (
+                    super::text::sub_span(s, start, end),
+                    s.value[start..end].to_string(),
+                ),
+                None => (s.span, word.to_string()),
+            };
             out.push(
-                Diagnostic::new("W0304", format!("`{word}` sounds promotional in a non-marketing template"), s.span, "promotional wording")
+                Diagnostic::new("W0304", format!("`{written}` sounds promotional in a non-marketing template"), span, "promotional wording")
                     .with_help("Meta re-categorises promotional templates as MARKETING, which this policy does not allow; keep the text to the facts the customer expects"),
             );
             return;
@@ -266,8 +274,15 @@ fn sensitive_prompt(question: &crate::ast::Str, out: &mut Vec<Diagnostic>) {
         None
     };
     if let Some((what, word)) = what {
+        let (span, written) = match super::text::find_phrase(&question.value, word) {
+            Some((start, end)) => (
+                super::text::sub_span(question, start, end),
+                question.value[start..end].to_string(),
+            ),
+            None => (question.span, word.to_string()),
+        };
         out.push(
-            Diagnostic::new("W0302", format!("this prompt seems to ask for {what} (`{word}`)"), question.span, "sensitive data")
+            Diagnostic::new("W0302", format!("this prompt seems to ask for {what} (`{written}`)"), span, "sensitive data")
                 .with_help("WhatsApp's policy forbids asking for full card, bank account or ID numbers; ask for the last 4 digits, or send people to a secure page"),
         );
     }

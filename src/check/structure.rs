@@ -69,6 +69,13 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
     for test in &cx.tests {
         for node in &test.body.stmts {
+            if let TestStmt::Contact(fields) = &node.kind {
+                for field in fields {
+                    if let ast::ContactField::Language(tag) = field {
+                        language_tag(tag, out);
+                    }
+                }
+            }
             if let TestStmt::Mock(mock) = &node.kind {
                 if let MockAnswer::Returns {
                     status: Some((status, span)),

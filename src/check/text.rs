@@ -58,6 +58,45 @@ pub fn sub_span(s: &Str, start: usize, end: usize) -> Span {
     }
 }
 
+/// Where a folded phrase (`"cartao"`, `"buy now"`) stands in a text as written: the byte range
+/// of the words that fold to it, so a label can underline `cartão` itself.
+pub fn find_phrase(value: &str, phrase: &str) -> Option<(usize, usize)> {
+    let words: Vec<(usize, usize, String)> = word_ranges(value)
+        .map(|(s, e)| (s, e, crate::fold::fold(&value[s..e])))
+        .collect();
+    let wanted: Vec<&str> = phrase.split(' ').filter(|w| !w.is_empty()).collect();
+    if wanted.is_empty() {
+        return None;
+    }
+    words
+        .windows(wanted.len())
+        .find(|w| w.iter().zip(&wanted).all(|(a, b)| a.2 == *b))
+        .map(|w| (w[0].0, w[w.len() - 1].1))
+}
+
+/// Byte ranges of the runs of letters and digits in a text.
+fn word_ranges(value: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut start = None;
+    let mut ends = value.char_indices().map(Some).chain([None]);
+    std::iter::from_fn(move || {
+        for item in ends.by_ref() {
+            match (item, start) {
+                (Some((i, c)), None) if c.is_alphanumeric() => start = Some(i),
+                (Some((i, c)), Some(s)) if !c.is_alphanumeric() => {
+                    start = None;
+                    return Some((s, i));
+                }
+                (None, Some(s)) => {
+                    start = None;
+                    return Some((s, value.len()));
+                }
+                _ => {}
+            }
+        }
+        None
+    })
+}
+
 /// What a text may hold.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum TextKind {
@@ -173,6 +212,15 @@ pub fn expression_variables(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_a_folded_phrase_as_written() {
+        let text = "Qual o número do Cartão de crédito?";
+        let (s, e) = find_phrase(text, "cartao de credito").unwrap();
+        assert_eq!(&text[s..e], "Cartão de crédito");
+        assert_eq!(find_phrase("Buy now!", "buy now"), Some((0, 7)));
+        assert_eq!(find_phrase("nothing", "cartao"), None);
+    }
 
     #[test]
     fn finds_placeholders_and_unclosed_braces() {
