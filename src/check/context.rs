@@ -2,6 +2,7 @@
 //! Collecting also reports the name errors that need nothing else: duplicates and the
 //! missing or second `bot`.
 
+use super::error::NameError;
 use crate::ast::{self, Item, Node};
 use crate::diagnostic::Diagnostic;
 use crate::model::Src;
@@ -93,17 +94,7 @@ impl<'a> Context<'a> {
                 .iter()
                 .any(|f| f.broken.iter().any(|b| b.keyword == "bot"))
         {
-            out.push(
-                Diagnostic::new(
-                    "E0102",
-                    "this bot has no `bot` block",
-                    cx.bot_span,
-                    "no `bot` block in any file",
-                )
-                .with_help(
-                    "add `bot \"Name\" { business ... start ... }` to one of the bot's files",
-                ),
-            );
+            out.push(NameError::NoBot { span: cx.bot_span }.to_diagnostic());
         }
         cx
     }
@@ -116,21 +107,16 @@ impl<'a> Context<'a> {
                     self.bot_span = header_span(node.span, self.sources);
                 }
                 Some(_) => out.push(
-                    Diagnostic::new(
-                        "E0103",
-                        "a second `bot` block",
-                        header_span(node.span, self.sources),
-                        "second `bot` here",
-                    )
-                    .with_label(self.bot_span, "first `bot` here")
-                    .with_help(
-                        "a bot has exactly one `bot` block; merge the settings into the first one",
-                    ),
+                    NameError::SecondBot {
+                        span: header_span(node.span, self.sources),
+                        first: self.bot_span,
+                    }
+                    .to_diagnostic(),
                 ),
             },
             Item::Audience(a) => {
                 if let Some(first) = self.audiences.get(a.name.text.as_str()) {
-                    out.push(duplicate("audience", &a.name, first.name.span));
+                    out.push(duplicate("audience", "audience", &a.name, first.name.span));
                 } else {
                     self.audiences.insert(&a.name.text, a);
                 }
@@ -139,7 +125,7 @@ impl<'a> Context<'a> {
             Item::Intent(i) => self.add_flow(&i.name, Flow::Intent(i), out),
             Item::Template(t) => {
                 if let Some(first) = self.templates.get(t.name.text.as_str()) {
-                    out.push(duplicate("template", &t.name, first.name.span));
+                    out.push(duplicate("template", "template", &t.name, first.name.span));
                 } else {
                     self.templates.insert(&t.name.text, t);
                 }
@@ -150,14 +136,12 @@ impl<'a> Context<'a> {
 
     fn add_flow(&mut self, name: &'a ast::Name, flow: Flow<'a>, out: &mut Vec<Diagnostic>) {
         if let Some(first) = self.flows.get(name.text.as_str()) {
-            let mut d = duplicate(flow.kind(), name, first.name().span);
-            if first.kind() != flow.kind() {
-                d = d.with_help(format!(
-                    "menus and intents share one set of names, so `-> {}` is never ambiguous; rename one of them",
-                    name.text
-                ));
-            }
-            out.push(d);
+            out.push(duplicate(
+                flow.kind(),
+                first.kind(),
+                name,
+                first.name().span,
+            ));
         } else {
             self.flows.insert(&name.text, flow);
         }
@@ -178,15 +162,20 @@ impl<'a> Context<'a> {
     }
 }
 
-fn duplicate(kind: &str, name: &ast::Name, first: Span) -> Diagnostic {
-    Diagnostic::new(
-        "E0101",
-        format!("{kind} `{}` is defined twice", name.text),
-        name.span,
-        "defined again here",
-    )
-    .with_label(first, "first defined here")
-    .with_help("rename one of them, or merge them into one")
+fn duplicate(
+    kind: &'static str,
+    first_kind: &'static str,
+    name: &ast::Name,
+    first: Span,
+) -> Diagnostic {
+    NameError::Duplicate {
+        kind,
+        first_kind,
+        name: name.text.clone(),
+        span: name.span,
+        first,
+    }
+    .to_diagnostic()
 }
 
 /// The first line of an item (its header), so labels do not underline a whole block.

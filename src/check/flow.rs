@@ -3,6 +3,7 @@
 //! not declared with `api`. (Variables are checked in `variables`.)
 
 use super::context::{Context, Flow};
+use super::error::FlowError;
 use super::names::intent_examples;
 use super::walk::{block_steps, each_step, else_steps, top_steps};
 use crate::ast::{self, AudienceRef, MenuStmt, Setting, Step, Target, TemplateStmt};
@@ -84,15 +85,12 @@ pub fn check(cx: &Context, reach: &Reach, out: &mut Vec<Diagnostic>) {
         for (name, flow) in &cx.flows {
             if !reach.flows.contains(name) {
                 out.push(
-                    Diagnostic::new(
-                        "W0401",
-                        format!("{} `{name}` can never be reached", flow.kind()),
-                        flow.name().span,
-                        "nothing leads here",
-                    )
-                    .with_help(
-                        "lead to it from an option, a `goto` or a `start` line, or remove it",
-                    ),
+                    FlowError::Unreachable {
+                        kind: flow.kind(),
+                        name: name.to_string(),
+                        span: flow.name().span,
+                    }
+                    .to_diagnostic(),
                 );
             }
         }
@@ -144,28 +142,16 @@ fn option_audiences(cx: &Context, menu: &ast::Menu, out: &mut Vec<Diagnostic>) {
         {
             continue;
         }
-        let who = if chooser.is_empty() {
-            "a contact with no audience".to_string()
-        } else {
-            format!("`{}`", chooser.join("`, `"))
-        };
         out.push(
-            Diagnostic::new(
-                "E0403",
-                format!(
-                    "{} `{}` is only for `{}`, which {who} can never be",
-                    flow.kind(),
-                    target.text,
-                    allowed.join("`, `")
-                ),
-                target.span,
-                "the chooser cannot reach this",
-            )
-            .with_label(because, "the chooser's audience comes from here")
-            .with_help(format!(
-                "add `sets audience {}` to the option, or add the audience to the target's `for`",
-                allowed.first().copied().unwrap_or("")
-            )),
+            FlowError::ChooserCannotReach {
+                kind: flow.kind(),
+                target: target.text.clone(),
+                allowed: owned(&allowed),
+                chooser: owned(&chooser),
+                span: target.span,
+                because,
+            }
+            .to_diagnostic(),
         );
     }
 }
@@ -195,26 +181,21 @@ fn start_audiences(cx: &Context, out: &mut Vec<Diagnostic>) {
             .copied()
             .filter(|a| !allowed.contains(a))
             .collect();
-        let who = if starters.is_empty() {
-            "a new contact, who has no audience,".to_string()
-        } else if blocked.is_empty() || blocked.iter().any(|a| !cx.audiences.contains_key(*a)) {
+        if !starters.is_empty()
+            && (blocked.is_empty() || blocked.iter().any(|a| !cx.audiences.contains_key(*a)))
+        {
             continue;
-        } else {
-            format!("`{}`", blocked.join("`, `"))
-        };
+        }
         out.push(
-            Diagnostic::new(
-                "E0403",
-                format!("{} `{}` is only for `{}`: {who} can never start there", flow.kind(), target.text, allowed.join("`, `")),
-                target.span,
-                "cannot start here",
-            )
-            .with_label(flow.name().span, "restricted here")
-            .with_help(if starters.is_empty() {
-                "start everyone else at a menu without `for`, and use `start X for A` lines for audiences".to_string()
-            } else {
-                "start these audiences at a target they may reach, or add them to its `for`".to_string()
-            }),
+            FlowError::CannotStart {
+                kind: flow.kind(),
+                target: target.text.clone(),
+                allowed: owned(&allowed),
+                blocked: owned(&blocked),
+                span: target.span,
+                restricted: flow.name().span,
+            }
+            .to_diagnostic(),
         );
     }
 }
@@ -240,19 +221,14 @@ fn call_host(cx: &Context, url: &ast::Str, out: &mut Vec<Diagnostic>) {
             return;
         }
         out.push(
-            Diagnostic::new("E0402", format!("`{}` is not under any `api` of the bot", url.value), url.span, "undeclared host")
-                .with_help("declare the base address with `api \"https://...\"` in the bot block, or write the url relative to it (`\"/path\"`)"),
+            FlowError::UndeclaredHost {
+                url: url.value.clone(),
+                span: url.span,
+            }
+            .to_diagnostic(),
         );
     } else if apis.is_empty() && cx.bot.is_some() {
-        out.push(
-            Diagnostic::new(
-                "E0402",
-                "a relative url, but the bot declares no `api`",
-                url.span,
-                "relative to nothing",
-            )
-            .with_help("add `api \"https://api.example.com/v1\"` to the bot block"),
-        );
+        out.push(FlowError::RelativeWithoutApi { span: url.span }.to_diagnostic());
     }
 }
 
@@ -279,14 +255,13 @@ fn colliding_examples(cx: &Context, out: &mut Vec<Diagnostic>) {
             };
             if let Some((other, first)) = earlier.iter().find(|(other, _)| clash(other)) {
                 out.push(
-                    Diagnostic::new(
-                        "E0404",
-                        format!("the example `{}` is also an example of intent `{}`", example.value, other.name.text),
-                        example.span,
-                        "same example again",
-                    )
-                    .with_label(*first, "first here")
-                    .with_help("the same words cannot lead to two intents; keep the example in one of them"),
+                    FlowError::SameExample {
+                        example: example.value.clone(),
+                        intent: other.name.text.clone(),
+                        span: example.span,
+                        first: *first,
+                    }
+                    .to_diagnostic(),
                 );
             } else {
                 let words = crate::matching::content_words(&example.value);
@@ -297,14 +272,14 @@ fn colliding_examples(cx: &Context, out: &mut Vec<Diagnostic>) {
                 {
                     if !words.is_empty() {
                         out.push(
-                            Diagnostic::new(
-                                "W0402",
-                                format!("the example `{}` means the same as `{}` of intent `{}`", example.value, first.value, other.name.text),
-                                example.span,
-                                "the matcher cannot tell these apart",
-                            )
-                            .with_label(first.span, "the other example")
-                            .with_help("word order and small words such as `a`, `de`, `the` are ignored when matching; make the examples differ in a meaningful word"),
+                            FlowError::SimilarExample {
+                                example: example.value.clone(),
+                                other: first.value.clone(),
+                                intent: other.name.text.clone(),
+                                span: example.span,
+                                first: first.span,
+                            }
+                            .to_diagnostic(),
                         );
                     }
                 }
@@ -313,6 +288,11 @@ fn colliding_examples(cx: &Context, out: &mut Vec<Diagnostic>) {
             earlier.push((intent, example.span));
         }
     }
+}
+
+/// Names as owned strings, for an error to hold.
+fn owned(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| n.to_string()).collect()
 }
 
 /// Whether some contact can reach both (no `for` means everyone).
@@ -358,19 +338,19 @@ fn goto_cycles(cx: &Context, out: &mut Vec<Diagnostic>) {
                             stack.push((target, 0));
                         }
                         Some(1) if reported.insert(target) => {
-                            let path: Vec<&str> = stack
+                            let path = stack
                                 .iter()
                                 .map(|(n, _)| *n)
                                 .skip_while(|n| *n != target)
+                                .map(str::to_string)
                                 .collect();
                             out.push(
-                                Diagnostic::new(
-                                    "E0405",
-                                    format!("`goto {target}` closes a loop that never waits: {} -> {target}", path.join(" -> ")),
+                                FlowError::GotoLoop {
+                                    target: target.to_string(),
+                                    path,
                                     span,
-                                    "loops back",
-                                )
-                                .with_help("put an `ask`, a menu or a `call` in the loop, or end it with `end`"),
+                                }
+                                .to_diagnostic(),
                             );
                         }
                         _ => {}

@@ -3,6 +3,7 @@
 //! placeholders and buttons.
 
 use super::context::{Context, Flow};
+use super::error::{EmptyText, LimitError, LongText};
 use super::structure::always_says;
 use super::text::placeholders;
 use super::walk::{block_steps, else_steps, top_steps};
@@ -19,15 +20,8 @@ pub fn check(cx: &Context, limits: &Limits, out: &mut Vec<Diagnostic>) {
             match &node.kind {
                 Setting::Fallback(s) | Setting::HandoffMessage(s) => text(s, limits, out),
                 Setting::ListButton(s) => {
-                    not_empty(s, "the list button", out);
-                    too_long(
-                        s,
-                        limits.list_button,
-                        "E0110",
-                        "the list button text",
-                        "WhatsApp shows at most",
-                        out,
-                    );
+                    not_empty(s, EmptyText::ListButton, out);
+                    too_long(s, limits.list_button, LongText::ListButton, out);
                 }
                 _ => {}
             }
@@ -46,14 +40,7 @@ pub fn check(cx: &Context, limits: &Limits, out: &mut Vec<Diagnostic>) {
             if let Step::Ask { question, ty, .. } = step {
                 match ty {
                     AskType::Choice(labels) => {
-                        too_long(
-                            question,
-                            limits.interactive_body,
-                            "E0205",
-                            "the question",
-                            "an interactive message body holds at most",
-                            out,
-                        );
+                        too_long(question, limits.interactive_body, LongText::Question, out);
                         choice(labels, limits, out);
                     }
                     _ => text(question, limits, out),
@@ -68,23 +55,9 @@ pub fn check(cx: &Context, limits: &Limits, out: &mut Vec<Diagnostic>) {
 
 /// A text message: at most 4096 characters; a warning past Twilio's 1600.
 fn text(s: &Str, limits: &Limits, out: &mut Vec<Diagnostic>) {
-    not_empty(s, "a message", out);
-    if !too_long(
-        s,
-        limits.text,
-        "E0206",
-        "this text",
-        "a WhatsApp text message holds at most",
-        out,
-    ) {
-        too_long(
-            s,
-            limits.twilio_text,
-            "W0202",
-            "this text",
-            "Twilio delivers at most",
-            out,
-        );
+    not_empty(s, EmptyText::Message, out);
+    if !too_long(s, limits.text, LongText::Text, out) {
+        too_long(s, limits.twilio_text, LongText::TwilioText, out);
     }
 }
 
@@ -108,15 +81,8 @@ fn menu_says(
         let rest_says = later_says || always_says(&steps[i + 1..]);
         match step {
             Step::Say(s) if !rest_says => {
-                not_empty(s, "a message", out);
-                too_long(
-                    s,
-                    limits.interactive_body,
-                    "E0205",
-                    "the text above the options",
-                    "an interactive message body holds at most",
-                    out,
-                );
+                not_empty(s, EmptyText::Message, out);
+                too_long(s, limits.interactive_body, LongText::MenuBody, out);
             }
             Step::Say(s) => text(s, limits, out),
             Step::If(branch) => {
@@ -147,13 +113,13 @@ fn options(menu: &ast::Menu, limits: &Limits, out: &mut Vec<Diagnostic>) {
         .collect();
     if options.len() > limits.max_options {
         out.push(
-            Diagnostic::new(
-                "E0201",
-                format!("menu `{}` has {} options; WhatsApp shows at most {}", menu.name.text, options.len(), limits.max_options),
-                options[limits.max_options].label.span,
-                format!("option {} of {}", limits.max_options + 1, options.len()),
-            )
-            .with_help("split the menu in two: put some options in a second menu and add an option that leads to it"),
+            LimitError::TooManyOptions {
+                menu: menu.name.text.clone(),
+                count: options.len(),
+                max: limits.max_options,
+                span: options[limits.max_options].label.span,
+            }
+            .to_diagnostic(),
         );
     }
     let presentation = if options.len() <= limits.max_buttons {
@@ -167,11 +133,19 @@ fn options(menu: &ast::Menu, limits: &Limits, out: &mut Vec<Diagnostic>) {
         if let Some(description) = &option.description {
             match presentation {
                 Presentation::Buttons => out.push(
-                    Diagnostic::new("W0201", "a description on a button is not sent", description.span, "buttons have no descriptions")
-                        .with_help(format!("menus of 1 to {} options are sent as reply buttons; remove the description or add options to make a list", limits.max_buttons)),
+                    LimitError::DescriptionOnButton {
+                        max_buttons: limits.max_buttons,
+                        span: description.span,
+                    }
+                    .to_diagnostic(),
                 ),
                 Presentation::List => {
-                    too_long(description, limits.row_description, "E0204", "this description", "a list row description holds at most", out);
+                    too_long(
+                        description,
+                        limits.row_description,
+                        LongText::RowDescription,
+                        out,
+                    );
                 }
             }
         }
@@ -188,31 +162,23 @@ fn labels_fit(
     // Folded once each, looked up in a map: a menu of 10,000 options stays linear.
     let mut seen: std::collections::HashMap<String, &Str> = std::collections::HashMap::new();
     for label in labels {
-        not_empty(label, "a label", out);
+        not_empty(label, EmptyText::Label, out);
         match presentation {
-            Presentation::Buttons => too_long(
-                label,
-                limits.button_title,
-                "E0202",
-                "this button title",
-                "a reply button title holds at most",
-                out,
-            ),
-            Presentation::List => too_long(
-                label,
-                limits.row_title,
-                "E0203",
-                "this list row title",
-                "a list row title holds at most",
-                out,
-            ),
+            Presentation::Buttons => {
+                too_long(label, limits.button_title, LongText::ButtonTitle, out)
+            }
+            Presentation::List => too_long(label, limits.row_title, LongText::RowTitle, out),
         };
         let folded = fold(&label.value);
         if let Some(first) = seen.get(&folded).copied() {
             out.push(
-                Diagnostic::new("E0208", format!("`{}` and `{}` are the same label once case, accents and punctuation are ignored", first.value, label.value), label.span, "same label again")
-                    .with_label(first.span, "first here")
-                    .with_help("give each option a different label; people type them, and WhatsApp needs them unique"),
+                LimitError::SameLabel {
+                    first: first.value.clone(),
+                    again: label.value.clone(),
+                    span: label.span,
+                    first_span: first.span,
+                }
+                .to_diagnostic(),
             );
         } else {
             seen.insert(folded, label);
@@ -223,17 +189,12 @@ fn labels_fit(
 fn choice(labels: &[Str], limits: &Limits, out: &mut Vec<Diagnostic>) {
     if labels.len() > limits.max_options {
         out.push(
-            Diagnostic::new(
-                "E0215",
-                format!(
-                    "a choice of {} answers; WhatsApp shows at most {}",
-                    labels.len(),
-                    limits.max_options
-                ),
-                labels[limits.max_options].span,
-                "one too many",
-            )
-            .with_help("ask with fewer answers, or split the question in two"),
+            LimitError::TooManyAnswers {
+                count: labels.len(),
+                max: limits.max_options,
+                span: labels[limits.max_options].span,
+            }
+            .to_diagnostic(),
         );
     }
     let presentation = if labels.len() <= limits.max_buttons {
@@ -260,8 +221,12 @@ fn template_limits(template: &ast::Template, limits: &Limits, out: &mut Vec<Diag
             .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
             .collect();
         out.push(
-            Diagnostic::new("E0209", format!("`{}` is not a valid template name", name.text), name.span, "only a-z, 0-9 and `_`")
-                .with_help(format!("WhatsApp template names use lowercase letters, digits and underscores, such as `{suggestion}`")),
+            LimitError::TemplateName {
+                name: name.text.clone(),
+                suggestion,
+                span: name.span,
+            }
+            .to_diagnostic(),
         );
     }
     let mut body = None;
@@ -269,48 +234,24 @@ fn template_limits(template: &ast::Template, limits: &Limits, out: &mut Vec<Diag
     for node in &template.body.stmts {
         match &node.kind {
             TemplateStmt::Header(s) => {
-                not_empty(s, "a template header", out);
-                too_long(
-                    s,
-                    limits.header,
-                    "E0207",
-                    "this header",
-                    "a template header holds at most",
-                    out,
-                );
+                not_empty(s, EmptyText::TemplateHeader, out);
+                too_long(s, limits.header, LongText::TemplateHeader, out);
                 let (list, _) = placeholders(&s.value);
                 if list.len() > 1 {
                     out.push(
-                        Diagnostic::new(
-                            "E0213",
-                            "a template header may hold one placeholder at most",
-                            s.span,
-                            format!("{} placeholders", list.len()),
-                        )
-                        .with_help("move the other values into the body"),
+                        LimitError::HeaderPlaceholders {
+                            count: list.len(),
+                            span: s.span,
+                        }
+                        .to_diagnostic(),
                     );
                 }
             }
             TemplateStmt::Footer(s) => {
-                not_empty(s, "a template footer", out);
-                too_long(
-                    s,
-                    limits.footer,
-                    "E0207",
-                    "this footer",
-                    "a template footer holds at most",
-                    out,
-                );
+                not_empty(s, EmptyText::TemplateFooter, out);
+                too_long(s, limits.footer, LongText::TemplateFooter, out);
                 if !placeholders(&s.value).0.is_empty() {
-                    out.push(
-                        Diagnostic::new(
-                            "E0213",
-                            "a template footer cannot hold placeholders",
-                            s.span,
-                            "has a placeholder",
-                        )
-                        .with_help("write a fixed footer, and move the values into the body"),
-                    );
+                    out.push(LimitError::FooterPlaceholder { span: s.span }.to_diagnostic());
                 }
             }
             TemplateStmt::Body(s) => body = Some(s),
@@ -320,61 +261,49 @@ fn template_limits(template: &ast::Template, limits: &Limits, out: &mut Vec<Diag
     }
     match body {
         None => out.push(
-            Diagnostic::new(
-                "E0210",
-                format!("template `{}` has no `body`", name.text),
-                name.span,
-                "no `body` line",
-            )
-            .with_help("add a line such as `body \"Your order {{1}} has shipped.\"`"),
+            LimitError::NoBody {
+                template: name.text.clone(),
+                span: name.span,
+            }
+            .to_diagnostic(),
         ),
-        Some(s) if s.value.trim().is_empty() => out.push(
-            Diagnostic::new("E0210", "the template body is empty", s.span, "empty")
-                .with_help("write the message the template sends"),
-        ),
+        Some(s) if s.value.trim().is_empty() => {
+            out.push(LimitError::EmptyBody { span: s.span }.to_diagnostic())
+        }
         Some(s) => {
-            if !too_long(
-                s,
-                limits.template_body,
-                "E0210",
-                "this template body",
-                "a template body holds at most",
-                out,
-            ) {
+            if !too_long(s, limits.template_body, LongText::TemplateBody, out) {
                 template_placeholders(s, out);
             }
         }
     }
     if buttons.len() > limits.template_buttons {
-        out.push(Diagnostic::new(
-            "E0212",
-            format!("a template has at most {} buttons", limits.template_buttons),
-            buttons[limits.template_buttons].span,
-            "one too many",
-        ));
+        out.push(
+            LimitError::TooManyButtons {
+                max: limits.template_buttons,
+                span: buttons[limits.template_buttons].span,
+            }
+            .to_diagnostic(),
+        );
     }
     let mut seen: std::collections::HashMap<String, &Str> = std::collections::HashMap::new();
     for label in &buttons {
-        not_empty(label, "a button label", out);
+        not_empty(label, EmptyText::ButtonLabel, out);
         too_long(
             label,
             limits.template_button_label,
-            "E0212",
-            "this button label",
-            "a template quick-reply button holds at most",
+            LongText::TemplateButton,
             out,
         );
         let folded = fold(&label.value);
         if let Some(first) = seen.get(&folded).copied() {
             out.push(
-                Diagnostic::new(
-                    "E0208",
-                    format!("`{}` and `{}` are the same button label once case, accents and punctuation are ignored", first.value, label.value),
-                    label.span,
-                    "same label again",
-                )
-                .with_label(first.span, "first here")
-                .with_help("give each button a different label"),
+                LimitError::SameButtonLabel {
+                    first: first.value.clone(),
+                    again: label.value.clone(),
+                    span: label.span,
+                    first_span: first.span,
+                }
+                .to_diagnostic(),
             );
         } else {
             seen.insert(folded, label);
@@ -395,8 +324,12 @@ fn template_placeholders(body: &Str, out: &mut Vec<Diagnostic>) {
                 .find(|p| p.number() == Some(n))
                 .map_or(body.span, |p| super::text::sub_span(body, p.start, p.end));
             out.push(
-                Diagnostic::new("E0211", format!("placeholder `{{{{{n}}}}}` comes after a gap: `{{{{{expected}}}}}` is missing"), at, "not consecutive")
-                    .with_help(format!("number the placeholders `{{{{1}}}}`, `{{{{2}}}}`, ... with no gaps; rename this one `{{{{{expected}}}}}`")),
+                LimitError::PlaceholderGap {
+                    n,
+                    expected,
+                    span: at,
+                }
+                .to_diagnostic(),
             );
             break;
         }
@@ -409,78 +342,45 @@ fn template_placeholders(body: &Str, out: &mut Vec<Diagnostic>) {
     });
     if let (Some(p), false) = (edge, trimmed.is_empty()) {
         out.push(
-            Diagnostic::new(
-                "W0203",
-                edge_message(body, p),
-                super::text::sub_span(body, p.start, p.end),
-                "at the edge",
-            )
-            .with_help(edge_help(body, p)),
+            LimitError::PlaceholderAtEdge {
+                at_start: body.value[..p.start].trim().is_empty(),
+                span: super::text::sub_span(body, p.start, p.end),
+            }
+            .to_diagnostic(),
         );
     }
     for pair in list.windows(2) {
         if body.value[pair[0].end..pair[1].start].trim().is_empty() {
             out.push(
-                Diagnostic::new(
-                    "W0203",
-                    "two placeholders side by side in a template body",
-                    super::text::sub_span(body, pair[0].start, pair[1].end),
-                    "adjacent",
-                )
-                .with_help(
-                    "put words between them; Meta rejects templates with adjacent placeholders",
-                ),
+                LimitError::AdjacentPlaceholders {
+                    span: super::text::sub_span(body, pair[0].start, pair[1].end),
+                }
+                .to_diagnostic(),
             );
         }
     }
 }
 
-fn edge_message(body: &Str, p: &super::text::Placeholder) -> &'static str {
-    if body.value[..p.start].trim().is_empty() {
-        "a template body starts with a placeholder"
-    } else {
-        "a template body ends with a placeholder"
-    }
-}
-
-fn edge_help(body: &Str, p: &super::text::Placeholder) -> &'static str {
-    if body.value[..p.start].trim().is_empty() {
-        "Meta rejects such templates; begin with words, for example `Hello, {{1}}!`"
-    } else {
-        "Meta rejects such templates; end with words or a period, for example `... {{2}}.`"
-    }
-}
-
-fn not_empty(s: &Str, what: &str, out: &mut Vec<Diagnostic>) {
+fn not_empty(s: &Str, what: EmptyText, out: &mut Vec<Diagnostic>) {
     if s.value.trim().is_empty() {
-        out.push(
-            Diagnostic::new("E0214", format!("{what} cannot be empty"), s.span, "empty")
-                .with_help("write the text, or remove the line"),
-        );
+        out.push(LimitError::Empty { what, span: s.span }.to_diagnostic());
     }
 }
 
 /// Reports a text longer than `max` characters; returns whether it did.
-fn too_long(
-    s: &Str,
-    max: usize,
-    code: &'static str,
-    what: &str,
-    rule: &str,
-    out: &mut Vec<Diagnostic>,
-) -> bool {
+fn too_long(s: &Str, max: usize, what: LongText, out: &mut Vec<Diagnostic>) -> bool {
     let count = s.value.chars().count();
     if count <= max {
         return false;
     }
     out.push(
-        Diagnostic::new(
-            code,
-            format!("{what} is {count} characters long; {rule} {max}"),
-            s.span,
-            format!("{} characters too many", count - max),
-        )
-        .with_help("shorten it"),
+        LimitError::TooLong {
+            what,
+            count,
+            max,
+            span: s.span,
+        }
+        .to_diagnostic(),
     );
     true
 }

@@ -2,6 +2,7 @@
 //! errors, the model. One file per family of checks; none of them reads files.
 
 mod context;
+mod error;
 mod flow;
 mod limits;
 mod lower;
@@ -20,6 +21,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::Model;
 use crate::source::SourceFile;
 use crate::Options;
+use error::PolicyError;
 
 /// Checks a bot. `incomplete`: some file had a syntax error, so whole-bot checks that would
 /// only repeat it (missing `bot`, unreachable items) are skipped.
@@ -75,8 +77,12 @@ fn select_policy(
             };
             loaded.unwrap_or_else(|reason| {
                 out.push(
-                    Diagnostic::new("E0113", format!("the policy `{}` cannot be used: {reason}", path.value), path.span, "this policy file")
-                        .with_help("the path is relative to the bot's folder; docs/policy.md describes the format"),
+                    PolicyError::Unusable {
+                        path: path.value.clone(),
+                        reason,
+                        span: path.span,
+                    }
+                    .to_diagnostic(),
                 );
                 crate::policy::whatsapp()
             })

@@ -3,6 +3,7 @@
 //! (see `context`).
 
 use super::context::{Context, Flow};
+use super::error::NameError;
 use super::walk::{each_step, top_steps};
 use crate::ast::{
     self, AudienceRef, ContactField, Expect, IntentStmt, MenuStmt, Setting, Step, Target,
@@ -21,10 +22,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
         }
         if !plain_start {
-            out.push(
-                Diagnostic::new("E0104", "the bot has no plain `start`", cx.bot_span, "no `start` without `for` in this block")
-                    .with_help("add a line such as `start welcome`: where a conversation begins for everyone else"),
-            );
+            out.push(NameError::NoPlainStart { span: cx.bot_span }.to_diagnostic());
         }
     }
     for flow in cx.flows.values() {
@@ -89,22 +87,14 @@ fn target_exists(cx: &Context, target: &Target, out: &mut Vec<Diagnostic>) {
         .keys()
         .copied()
         .chain(cx.broken.iter().map(String::as_str));
-    let suggestion = did_you_mean(&name.text, candidates);
-    let help = match suggestion {
-        Some(s) => format!("did you mean `{s}`?"),
-        None => format!(
-            "define `menu {0} {{ ... }}` or `intent {0} {{ ... }}`, or use `handoff` or `end`",
-            name.text
-        ),
-    };
+    let suggestion = did_you_mean(&name.text, candidates).map(str::to_string);
     out.push(
-        Diagnostic::new(
-            "E0105",
-            format!("there is no menu or intent named `{}`", name.text),
-            name.span,
-            "unknown target",
-        )
-        .with_help(help),
+        NameError::UnknownTarget {
+            name: name.text.clone(),
+            span: name.span,
+            suggestion,
+        }
+        .to_diagnostic(),
     );
 }
 
@@ -112,39 +102,29 @@ fn audience_exists(cx: &Context, name: &ast::Name, out: &mut Vec<Diagnostic>) {
     if cx.audiences.contains_key(name.text.as_str()) || cx.broken.contains(&name.text) {
         return;
     }
-    let help = match did_you_mean(&name.text, cx.audiences.keys().copied()) {
-        Some(s) => format!("did you mean `{s}`?"),
-        None => format!("declare it with `audience {} \"A label\"`", name.text),
-    };
+    let suggestion = did_you_mean(&name.text, cx.audiences.keys().copied()).map(str::to_string);
     out.push(
-        Diagnostic::new(
-            "E0106",
-            format!("there is no audience named `{}`", name.text),
-            name.span,
-            "unknown audience",
-        )
-        .with_help(help),
+        NameError::UnknownAudience {
+            name: name.text.clone(),
+            span: name.span,
+            suggestion,
+        }
+        .to_diagnostic(),
     );
 }
 
 /// `expect menu X` / `expect intent X` in a test.
-fn expected_flow(cx: &Context, name: &ast::Name, kind: &str, out: &mut Vec<Diagnostic>) {
+fn expected_flow(cx: &Context, name: &ast::Name, kind: &'static str, out: &mut Vec<Diagnostic>) {
     match cx.flows.get(name.text.as_str()) {
         Some(flow) if flow.kind() == kind => {}
         Some(flow) => out.push(
-            Diagnostic::new(
-                "E0114",
-                format!(
-                    "`{}` is {} {}, not {} {kind}",
-                    name.text,
-                    article(flow.kind()),
-                    flow.kind(),
-                    article(kind)
-                ),
-                name.span,
-                "wrong kind",
-            )
-            .with_help(format!("write `expect {} {}`", flow.kind(), name.text)),
+            NameError::ExpectWrongKind {
+                name: name.text.clone(),
+                span: name.span,
+                is: flow.kind(),
+                expected: kind,
+            }
+            .to_diagnostic(),
         ),
         None if cx.broken.contains(&name.text) => {}
         None => {
@@ -153,25 +133,17 @@ fn expected_flow(cx: &Context, name: &ast::Name, kind: &str, out: &mut Vec<Diagn
                 .iter()
                 .filter(|(_, f)| f.kind() == kind)
                 .map(|(n, _)| *n);
-            let help = did_you_mean(&name.text, names).map(|s| format!("did you mean `{s}`?"));
+            let suggestion = did_you_mean(&name.text, names).map(str::to_string);
             out.push(
-                Diagnostic::new(
-                    "E0114",
-                    format!("there is no {kind} named `{}`", name.text),
-                    name.span,
-                    format!("unknown {kind}"),
-                )
-                .with_optional_help(help),
+                NameError::ExpectUnknown {
+                    name: name.text.clone(),
+                    span: name.span,
+                    kind,
+                    suggestion,
+                }
+                .to_diagnostic(),
             );
         }
-    }
-}
-
-fn article(kind: &str) -> &'static str {
-    if kind.starts_with('i') {
-        "an"
-    } else {
-        "a"
     }
 }
 

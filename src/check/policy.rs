@@ -3,6 +3,7 @@
 //! sensitive numbers in prompts, promotional wording in non-marketing templates.
 
 use super::context::Context;
+use super::error::{PolicyError, Sensitive};
 use super::flow::Reach;
 use super::walk::{each_step, top_steps};
 use crate::ast::{IntentStmt, Setting, Step, TemplateStmt};
@@ -115,38 +116,43 @@ pub fn check(cx: &Context, policy: &Policy, reach: &Reach, out: &mut Vec<Diagnos
         match policy.business(&business.text) {
             Verdict::Allowed => {}
             Verdict::Prohibited => out.push(
-                Diagnostic::new("E0301", format!("WhatsApp does not allow `{}` businesses", business.text), business.span, format!("prohibited by the `{}` policy", policy.name))
-                    .with_help("WhatsApp's commercial policy forbids this category; a bot for it would be banned"),
+                PolicyError::ProhibitedBusiness {
+                    business: business.text.clone(),
+                    policy: policy.name.clone(),
+                    span: business.span,
+                }
+                .to_diagnostic(),
             ),
             Verdict::NeedsApproval => match approval {
                 Some(Setting::Approval(reference)) => out.push(
-                    Diagnostic::new("W0301", format!("`{}` bots need Meta's special approval", business.text), business.span, "needs approval")
-                        .with_label(reference.span, "approval given here")
-                        .with_help("make sure the approval reference is current before you deploy"),
+                    PolicyError::Approved {
+                        business: business.text.clone(),
+                        span: business.span,
+                        approval: reference.span,
+                    }
+                    .to_diagnostic(),
                 ),
                 _ => out.push(
-                    Diagnostic::new("E0305", format!("`{}` bots need Meta's special approval", business.text), business.span, "no `approval` in the bot")
-                        .with_help("add `approval \"REFERENCE\"` with the approval Meta gave you"),
+                    PolicyError::NeedsApproval {
+                        business: business.text.clone(),
+                        span: business.span,
+                    }
+                    .to_diagnostic(),
                 ),
             },
-            Verdict::Unknown => {
-                let help = match policy.suggest_business(&business.text) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => "`charla explain E0302` lists the categories".to_string(),
-                };
-                out.push(
-                    Diagnostic::new("E0302", format!("`{}` is not a business category", business.text), business.span, "unknown category")
-                        .with_help(help),
-                );
-            }
+            Verdict::Unknown => out.push(
+                PolicyError::UnknownBusiness {
+                    business: business.text.clone(),
+                    suggestion: policy.suggest_business(&business.text),
+                    span: business.span,
+                }
+                .to_diagnostic(),
+            ),
         }
     }
     let support = setting("support").is_some();
     if !support && !reach.handoff && !cx.incomplete {
-        out.push(
-            Diagnostic::new("E0306", "no way to reach a human", cx.bot_span, "this bot has no reachable `handoff` and no `support`")
-                .with_help("add an option such as `option \"Talk to a person\" -> handoff`, or `support \"https://...\"` in the bot block"),
-        );
+        out.push(PolicyError::NoHuman { span: cx.bot_span }.to_diagnostic());
     }
     let mut opt_in = false;
     for flow in cx.flows.values() {
@@ -160,8 +166,11 @@ pub fn check(cx: &Context, policy: &Policy, reach: &Reach, out: &mut Vec<Diagnos
                 if let IntentStmt::Category(c) = &node.kind {
                     if c.text != "customer_care" {
                         out.push(
-                            Diagnostic::new("W0305", format!("an intent's category is always `customer_care`, not `{}`", c.text), c.span, "replies are customer care")
-                                .with_help("a reply to a customer is customer care; remove the line or write `category customer_care`"),
+                            PolicyError::IntentCategory {
+                                category: c.text.clone(),
+                                span: c.span,
+                            }
+                            .to_diagnostic(),
                         );
                     }
                 }
@@ -171,8 +180,10 @@ pub fn check(cx: &Context, policy: &Policy, reach: &Reach, out: &mut Vec<Diagnos
     if !opt_in && !cx.incomplete {
         if let Some(first) = cx.templates.values().next() {
             out.push(
-                Diagnostic::new("W0303", "the bot has templates but never asks for opt-in", first.name.span, "cannot be sent to anyone")
-                    .with_help("templates may only go to contacts who opted in; add `set opt_in` to an intent where people agree to receive messages"),
+                PolicyError::NoOptIn {
+                    span: first.name.span,
+                }
+                .to_diagnostic(),
             );
         }
     }
@@ -188,32 +199,46 @@ fn template_policy(template: &crate::ast::Template, policy: &Policy, out: &mut V
     });
     let Some(category) = category else {
         out.push(
-            Diagnostic::new(
-                "E0307",
-                format!("template `{}` has no `category`", template.name.text),
-                template.name.span,
-                "no `category` line",
-            )
-            .with_help("add `category notification` (or `two_factor`, `verification`)"),
+            PolicyError::NoTemplateCategory {
+                template: template.name.text.clone(),
+                span: template.name.span,
+            }
+            .to_diagnostic(),
         );
         return;
     };
     if category.text == "customer_care" {
         out.push(
-            Diagnostic::new("E0303", "`customer_care` is for replies, not for templates", category.span, "not a template category")
-                .with_help("a template the business sends first is a `notification`, `two_factor` or `verification`"),
+            PolicyError::CustomerCareTemplate {
+                span: category.span,
+            }
+            .to_diagnostic(),
         );
         return;
     }
     match policy.message(&category.text) {
         Verdict::Prohibited => out.push(
-            Diagnostic::new("E0303", format!("`{}` messages are not allowed by the `{}` policy", category.text, policy.name), category.span, "prohibited category")
-                .with_help("WhatsApp's policy forbids promotional, newsletter and subscription messages here; use `notification` for messages a customer expects"),
+            PolicyError::ProhibitedMessage {
+                category: category.text.clone(),
+                policy: policy.name.clone(),
+                span: category.span,
+            }
+            .to_diagnostic(),
         ),
         Verdict::Unknown => {
-            let known = policy.message_allowed.iter().chain(&policy.message_prohibited).map(String::as_str);
-            let help = did_you_mean(&category.text, known).map_or_else(|| "the categories are `notification`, `two_factor` and `verification`".to_string(), |s| format!("did you mean `{s}`?"));
-            out.push(Diagnostic::new("E0304", format!("`{}` is not a message category", category.text), category.span, "unknown category").with_help(help));
+            let known = policy
+                .message_allowed
+                .iter()
+                .chain(&policy.message_prohibited)
+                .map(String::as_str);
+            out.push(
+                PolicyError::UnknownMessage {
+                    category: category.text.clone(),
+                    suggestion: did_you_mean(&category.text, known).map(str::to_string),
+                    span: category.span,
+                }
+                .to_diagnostic(),
+            );
         }
         _ => {
             if crate::policy::whatsapp_category(&category.text) != Some("MARKETING") {
@@ -244,10 +269,7 @@ fn promotional(template: &crate::ast::Template, out: &mut Vec<Diagnostic>) {
                 ),
                 None => (s.span, word.to_string()),
             };
-            out.push(
-                Diagnostic::new("W0304", format!("`{written}` sounds promotional in a non-marketing template"), span, "promotional wording")
-                    .with_help("Meta re-categorises promotional templates as MARKETING, which this policy does not allow; keep the text to the facts the customer expects"),
-            );
+            out.push(PolicyError::Promotional { written, span }.to_diagnostic());
             return;
         }
     }
@@ -265,11 +287,11 @@ fn sensitive_prompt(question: &crate::ast::Str, out: &mut Vec<Diagnostic>) {
         return;
     }
     let what = if let Some(w) = has(ID) {
-        Some(("a personal ID number", w))
+        Some((Sensitive::IdNumber, w))
     } else if let Some(w) = has(BANK) {
-        Some(("a bank account number", w))
+        Some((Sensitive::BankAccount, w))
     } else if let (Some(w), Some(_)) = (has(CARD), has(NUMBER)) {
-        Some(("a full card number", w))
+        Some((Sensitive::CardNumber, w))
     } else {
         None
     };
@@ -282,8 +304,12 @@ fn sensitive_prompt(question: &crate::ast::Str, out: &mut Vec<Diagnostic>) {
             None => (question.span, word.to_string()),
         };
         out.push(
-            Diagnostic::new("W0302", format!("this prompt seems to ask for {what} (`{written}`)"), span, "sensitive data")
-                .with_help("WhatsApp's policy forbids asking for full card, bank account or ID numbers; ask for the last 4 digits, or send people to a secure page"),
+            PolicyError::SensitivePrompt {
+                what,
+                written,
+                span,
+            }
+            .to_diagnostic(),
         );
     }
 }

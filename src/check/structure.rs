@@ -2,6 +2,7 @@
 //! allowed, every menu path saying something, nothing after `goto`/`end`/`handoff`.
 
 use super::context::{Context, Flow};
+use super::error::StructureError;
 use super::walk::{block_steps, each_step, else_steps, top_steps};
 use crate::ast::{self, MenuStmt, MockAnswer, Setting, Step, TemplateStmt, TestStmt};
 use crate::diagnostic::Diagnostic;
@@ -26,8 +27,11 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             {
                 if *n == 0 || *n > 64 {
                     out.push(
-                        Diagnostic::new("E0110", format!("`digits {n}` can never be answered"), name.span, "no answer fits")
-                            .with_help("give the number of digits the answer has, from 1 to 64, or write `digits` alone for any number of digits"),
+                        StructureError::DigitsNeverAnswered {
+                            digits: *n,
+                            span: name.span,
+                        }
+                        .to_diagnostic(),
                     );
                 }
             }
@@ -83,12 +87,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 } = &mock.answer
                 {
                     if !(100..=599).contains(status) {
-                        out.push(Diagnostic::new(
-                            "E0110",
-                            "an HTTP status must be between 100 and 599",
-                            *span,
-                            "not an HTTP status",
-                        ));
+                        out.push(StructureError::StatusOutOfRange { span: *span }.to_diagnostic());
                     }
                 }
             }
@@ -97,19 +96,17 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// Reports the second of any repeated word (`body` twice in a template).
-fn once<'a>(items: impl Iterator<Item = (&'a str, Span)>, out: &mut Vec<Diagnostic>) {
+fn once(items: impl Iterator<Item = (&'static str, Span)>, out: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<&str, Span> = HashMap::new();
     for (word, span) in items {
         match seen.get(word) {
             Some(first) => out.push(
-                Diagnostic::new(
-                    "E0108",
-                    format!("`{word}` is given twice"),
+                StructureError::GivenTwice {
+                    word,
                     span,
-                    "given again here",
-                )
-                .with_label(*first, "first given here")
-                .with_help(format!("keep one `{word}` line")),
+                    first: *first,
+                }
+                .to_diagnostic(),
             ),
             None => {
                 seen.insert(word, span);
@@ -136,17 +133,7 @@ fn settings(cx: &Context, bot: &ast::Bot, out: &mut Vec<Diagnostic>) {
     );
     let has = |word: &str| bot.settings.stmts.iter().any(|n| n.kind.keyword() == word);
     if !has("business") {
-        out.push(
-            Diagnostic::new(
-                "E0109",
-                "the bot has no `business` category",
-                cx.bot_span,
-                "no `business` line in this block",
-            )
-            .with_help(
-                "add a line such as `business retail`; `charla explain E0301` lists the categories",
-            ),
-        );
+        out.push(StructureError::NoBusiness { span: cx.bot_span }.to_diagnostic());
     }
     let mut language = "en".to_string();
     for node in &bot.settings.stmts {
@@ -165,16 +152,16 @@ fn settings(cx: &Context, bot: &ast::Bot, out: &mut Vec<Diagnostic>) {
                         }));
                 if !ok {
                     out.push(
-                        Diagnostic::new("E0110", format!("`{}` is not a time zone", tz.value), tz.span, "expected an IANA zone")
-                            .with_help("write a zone such as \"America/Sao_Paulo\", \"Europe/Madrid\" or \"UTC\""),
+                        StructureError::NotTimeZone {
+                            value: tz.value.clone(),
+                            span: tz.span,
+                        }
+                        .to_diagnostic(),
                     );
                 }
             }
             Setting::Session(d) if d.seconds == 0 => {
-                out.push(
-                    Diagnostic::new("E0110", "a session cannot last zero time", d.span, "zero")
-                        .with_help("write a duration such as `24h`"),
-                );
+                out.push(StructureError::ZeroSession { span: d.span }.to_diagnostic());
             }
             Setting::Api(url) => {
                 let rest = url
@@ -183,8 +170,11 @@ fn settings(cx: &Context, bot: &ast::Bot, out: &mut Vec<Diagnostic>) {
                     .or_else(|| url.value.strip_prefix("http://"));
                 if rest.is_none_or(|r| r.is_empty() || r.starts_with('/')) {
                     out.push(
-                        Diagnostic::new("E0110", format!("`{}` is not a web address", url.value), url.span, "expected `https://...`")
-                            .with_help("write the base address of the API, such as \"https://api.example.com/v1\""),
+                        StructureError::NotWebAddress {
+                            value: url.value.clone(),
+                            span: url.span,
+                        }
+                        .to_diagnostic(),
                     );
                 }
             }
@@ -192,8 +182,11 @@ fn settings(cx: &Context, bot: &ast::Bot, out: &mut Vec<Diagnostic>) {
                 if crate::policy::builtin(&name.text).is_none() =>
             {
                 out.push(
-                    Diagnostic::new("E0110", format!("there is no built-in policy named `{}`", name.text), name.span, "unknown policy")
-                        .with_help("the built-in policy is `whatsapp`; for a policy file write its path in quotes"),
+                    StructureError::UnknownBuiltinPolicy {
+                        name: name.text.clone(),
+                        span: name.span,
+                    }
+                    .to_diagnostic(),
                 );
             }
             _ => {}
@@ -208,13 +201,12 @@ fn settings(cx: &Context, bot: &ast::Bot, out: &mut Vec<Diagnostic>) {
         for word in ["fallback", "handoff_message", "list_button"] {
             if !has(word) {
                 out.push(
-                    Diagnostic::new(
-                        "E0109",
-                        format!("a bot in `{language}` must set `{word}`"),
-                        cx.bot_span,
-                        format!("no `{word}` here"),
-                    )
-                    .with_help("charla has default texts only for Portuguese, Spanish and English"),
+                    StructureError::MissingText {
+                        language: language.clone(),
+                        word,
+                        span: cx.bot_span,
+                    }
+                    .to_diagnostic(),
                 );
             }
         }
@@ -229,13 +221,11 @@ fn language_tag(tag: &ast::Tag, out: &mut Vec<Diagnostic>) {
         && parts.all(|p| (2..=8).contains(&p.len()));
     if !ok {
         out.push(
-            Diagnostic::new(
-                "E0110",
-                format!("`{}` is not a language tag", tag.text),
-                tag.span,
-                "expected a tag such as `pt-BR`",
-            )
-            .with_help("write a BCP-47 tag: `pt-BR`, `es`, `en-US`"),
+            StructureError::NotLanguageTag {
+                tag: tag.text.clone(),
+                span: tag.span,
+            }
+            .to_diagnostic(),
         );
     }
 }
@@ -248,22 +238,13 @@ fn menu_steps(menu: &ast::Menu, steps: &[(&Step, Span)], out: &mut Vec<Diagnosti
             Step::Ask { .. } | Step::Goto(_) | Step::Handoff(_) | Step::End
         ) {
             let what = step.keyword();
-            let help = match step {
-                Step::Ask { .. } => "ask in an intent, and lead to it with an option".to_string(),
-                _ => format!(
-                    "use an option such as `option \"...\" -> {}` instead",
-                    if what == "goto" { "target" } else { what }
-                ),
-            };
             out.push(
-                Diagnostic::new(
-                    "E0107",
-                    format!("`{what}` is not allowed in a menu"),
-                    keyword_span(span, what),
-                    "not allowed here",
-                )
-                .with_label(menu.name.span, "in this menu")
-                .with_help(help),
+                StructureError::NotInMenu {
+                    step: what,
+                    span: keyword_span(span, what),
+                    menu: menu.name.span,
+                }
+                .to_diagnostic(),
             );
         }
     });
@@ -275,26 +256,20 @@ fn menu_steps(menu: &ast::Menu, steps: &[(&Step, Span)], out: &mut Vec<Diagnosti
         .count();
     if options == 0 {
         out.push(
-            Diagnostic::new(
-                "E0112",
-                format!("menu `{}` has no options", menu.name.text),
-                menu.name.span,
-                "no `option` lines",
-            )
-            .with_help("add at least one line such as `option \"Talk to us\" -> handoff`"),
+            StructureError::NoOptions {
+                menu: menu.name.text.clone(),
+                span: menu.name.span,
+            }
+            .to_diagnostic(),
         );
     }
     if !always_says(steps) {
         out.push(
-            Diagnostic::new(
-                "E0111",
-                format!("menu `{}` can be shown without a `say`", menu.name.text),
-                menu.name.span,
-                "some path runs no `say`",
-            )
-            .with_help(
-                "the last `say` is the text above the options; add a `say` that runs on every path",
-            ),
+            StructureError::MenuWithoutSay {
+                menu: menu.name.text.clone(),
+                span: menu.name.span,
+            }
+            .to_diagnostic(),
         );
     }
 }
@@ -315,19 +290,10 @@ pub fn always_says(steps: &[(&Step, Span)]) -> bool {
 
 /// W0101: steps after `goto`, `end` or `handoff` in the same block never run.
 fn after_terminal(steps: &[(&Step, Span)], out: &mut Vec<Diagnostic>) {
-    let mut ended_by: Option<(&str, Span)> = None;
+    let mut ended_by: Option<(&'static str, Span)> = None;
     for &(step, span) in steps {
         if let Some((word, at)) = ended_by {
-            out.push(
-                Diagnostic::new(
-                    "W0101",
-                    format!("this step never runs: the block ends at `{word}`"),
-                    span,
-                    "never runs",
-                )
-                .with_label(at, "the conversation leaves here")
-                .with_help(format!("move this step before `{word}`, or remove it")),
-            );
+            out.push(StructureError::NeverRuns { word, span, at }.to_diagnostic());
             break;
         }
         match step {

@@ -1,5 +1,6 @@
 //! Texts and their placeholders: `{{ expr }}` in steps, `{{1}}` in templates, never `{% %}`.
 
+use super::error::TextError;
 use crate::ast::Str;
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
@@ -123,37 +124,33 @@ pub fn check_text(
     if let Some(at) = s.value.find("{%") {
         let end = s.value[at..].find("%}").map_or(at + 2, |e| at + e + 2);
         out.push(
-            Diagnostic::new(
-                "E0006",
-                "`{% %}` tags are not allowed in texts",
-                sub_span(s, at, end),
-                "a template tag",
-            )
-            .with_help("use `if` steps for choices; texts may only hold `{{ ... }}` placeholders"),
+            TextError::TemplateTag {
+                span: sub_span(s, at, end),
+            }
+            .to_diagnostic(),
         );
     }
     let (list, unclosed) = placeholders(&s.value);
     if let Some(at) = unclosed {
         out.push(
-            Diagnostic::new(
-                "E0007",
-                "this `{{` is never closed",
-                sub_span(s, at, at + 2),
-                "opened here",
-            )
-            .with_help("close the placeholder with `}}`"),
+            TextError::Unclosed {
+                span: sub_span(s, at, at + 2),
+            }
+            .to_diagnostic(),
         );
     }
     for p in list {
         let span = sub_span(s, p.start, p.end);
         match (kind, p.number()) {
-            (TextKind::Dynamic, Some(n)) => out.push(
-                Diagnostic::new("E0008", format!("numbered placeholder `{{{{{n}}}}}` outside a template"), span, "only templates number their placeholders")
-                    .with_help("name a variable instead, such as `{{ contact.name }}`"),
-            ),
+            (TextKind::Dynamic, Some(number)) => {
+                out.push(TextError::NumberedOutsideTemplate { number, span }.to_diagnostic())
+            }
             (TextKind::Numbered, None) => out.push(
-                Diagnostic::new("E0008", format!("named placeholder `{{{{ {} }}}}` in a template", p.expr), span, "templates take only `{{1}}`, `{{2}}`, ...")
-                    .with_help("number the placeholders from `{{1}}`; the values are given when the template is sent"),
+                TextError::NamedInTemplate {
+                    expr: p.expr.clone(),
+                    span,
+                }
+                .to_diagnostic(),
             ),
             (TextKind::Dynamic, None) => used.extend(expression_variables(env, &p.expr, span, out)),
             _ => {}
@@ -170,15 +167,7 @@ pub fn expression_variables(
     out: &mut Vec<Diagnostic>,
 ) -> Vec<(String, Span)> {
     if expr.is_empty() {
-        out.push(
-            Diagnostic::new(
-                "E0007",
-                "an empty placeholder",
-                span,
-                "nothing between the braces",
-            )
-            .with_help("write a variable, such as `{{ contact.name }}`"),
-        );
+        out.push(TextError::EmptyPlaceholder { span }.to_diagnostic());
         return Vec::new();
     }
     match env.compile_expression(expr) {
@@ -192,18 +181,14 @@ pub fn expression_variables(
                 .detail()
                 .map(str::to_string)
                 .unwrap_or_else(|| err.kind().to_string());
-            let mut d = Diagnostic::new(
-                "E0007",
-                format!("`{expr}` is not a valid expression: {detail}"),
-                span,
-                "cannot be read",
+            out.push(
+                TextError::BadExpression {
+                    expr: expr.to_string(),
+                    detail,
+                    span,
+                }
+                .to_diagnostic(),
             );
-            if expr.contains('"') {
-                d = d.with_help(
-                    "inside `{{ }}` and `if`, write strings with single quotes: `'text'`",
-                );
-            }
-            out.push(d);
             Vec::new()
         }
     }

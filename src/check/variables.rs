@@ -3,6 +3,7 @@
 //! nobody uses is a warning. This walk also checks every text's placeholders.
 
 use super::context::Context;
+use super::error::{Unbound, VariableError};
 use super::text::{check_text, expression_variables, TextKind};
 use super::walk::{block_steps, else_steps, top_steps};
 use crate::ast::{Setting, Step, Str, TemplateStmt};
@@ -66,10 +67,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let Walk { used, defs, .. } = walk;
         for (name, span) in defs {
             if !used.contains(&name) && !name.starts_with('_') {
-                out.push(
-                    Diagnostic::new("W0403", format!("`{name}` is stored but never used"), span, "never used")
-                        .with_help(format!("use it in a text as `{{{{ {name} }}}}`, or start its name with `_` to keep it unused")),
-                );
+                out.push(VariableError::NeverUsed { name, span }.to_diagnostic());
             }
         }
     }
@@ -194,28 +192,27 @@ impl Walk<'_, '_> {
                     .iter()
                     .find(|(d, s)| *d == name && s.start > span.start)
                     .map(|(_, s)| *s);
-                let help = if let Some(at) = later {
-                    let line = self.line_of(at);
-                    format!("`{name}` is only stored later, on line {line}; move that step before this one")
+                let why = if let Some(at) = later {
+                    Unbound::StoredLater {
+                        line: self.line_of(at),
+                    }
                 } else if !known_somewhere && self.elsewhere.contains(&name) {
-                    format!("`{name}` is stored in another menu or intent, and values do not carry over from one to another: store it again here")
+                    Unbound::StoredElsewhere
                 } else if known_somewhere {
-                    format!("`{name}` is stored on some paths only; store it on every path before this, or move this inside the branch that stores it")
+                    Unbound::SomePathsOnly
                 } else {
                     let candidates = bound.iter().map(String::as_str).chain(["contact"]);
-                    match did_you_mean(&name, candidates) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => format!("store it first with `ask {name} \"...\"`, `call ... as {name}` or `set {name} = \"...\"`; `contact.name` and `contact.phone` are always there"),
+                    Unbound::Unknown {
+                        suggestion: did_you_mean(&name, candidates).map(str::to_string),
                     }
                 };
                 self.out.push(
-                    Diagnostic::new(
-                        "E0401",
-                        format!("`{name}` may have no value here"),
+                    VariableError::Unbound {
+                        name: name.clone(),
                         span,
-                        "not stored on every way to this point",
-                    )
-                    .with_help(help),
+                        why,
+                    }
+                    .to_diagnostic(),
                 );
             }
             self.used.insert(name);
