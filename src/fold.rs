@@ -7,6 +7,9 @@ use unicode_normalization::UnicodeNormalization;
 /// Lowercase, accents removed, punctuation turned into spaces, spaces collapsed and trimmed.
 /// `"  Ciclo de Cobrança!! "` folds to `"ciclo de cobranca"`.
 pub fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        return fold_ascii(text);
+    }
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
     for c in text.nfd().filter(|c| !is_combining_mark(*c)) {
@@ -16,6 +19,24 @@ pub fn fold(text: &str) -> String {
             }
             pending_space = false;
             out.extend(c.to_lowercase());
+        } else {
+            pending_space = true;
+        }
+    }
+    out
+}
+
+/// The same for ASCII text, which has no accents to take off (most labels and names).
+fn fold_ascii(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push(char::from(b.to_ascii_lowercase()));
         } else {
             pending_space = true;
         }
@@ -37,6 +58,9 @@ fn is_punctuation(c: char) -> bool {
 
 /// NFC normalisation, used for names.
 pub fn nfc(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_string();
+    }
     text.nfc().collect()
 }
 
@@ -50,5 +74,6 @@ mod tests {
         assert_eq!(fold("¿Mañana?"), "manana");
         assert_eq!(fold("Falar  com\tatendente"), "falar com atendente");
         assert_eq!(fold("⭐⭐"), "⭐⭐");
+        assert_eq!(fold(" Track MY order!? "), "track my order");
     }
 }

@@ -112,7 +112,7 @@ pub enum TextKind {
 /// Checks a text's placeholders against its kind; returns the variables' root names each
 /// dynamic placeholder uses, with the placeholder's span.
 pub fn check_text(
-    env: &minijinja::Environment,
+    env: &Expressions,
     s: &Str,
     kind: TextKind,
     out: &mut Vec<Diagnostic>,
@@ -161,7 +161,7 @@ pub fn check_text(
 
 /// Compiles a minijinja expression; returns its root variable names, or reports it.
 pub fn expression_variables(
-    env: &minijinja::Environment,
+    env: &Expressions,
     expr: &str,
     span: Span,
     out: &mut Vec<Diagnostic>,
@@ -170,17 +170,9 @@ pub fn expression_variables(
         out.push(TextError::EmptyPlaceholder { span }.to_diagnostic());
         return Vec::new();
     }
-    match env.compile_expression(expr) {
-        Ok(compiled) => {
-            let mut names: Vec<String> = compiled.undeclared_variables(false).into_iter().collect();
-            names.sort();
-            names.into_iter().map(|n| (n, span)).collect()
-        }
-        Err(err) => {
-            let detail = err
-                .detail()
-                .map(str::to_string)
-                .unwrap_or_else(|| err.kind().to_string());
+    match env.variables(expr) {
+        Ok(names) => names.into_iter().map(|n| (n, span)).collect(),
+        Err(detail) => {
             out.push(
                 TextError::BadExpression {
                     expr: expr.to_string(),
@@ -191,6 +183,38 @@ pub fn expression_variables(
             );
             Vec::new()
         }
+    }
+}
+
+/// minijinja, with each expression compiled once: bots repeat `contact.name` and the like
+/// thousands of times, and compiling is most of what checking a placeholder costs.
+pub struct Expressions {
+    env: minijinja::Environment<'static>,
+    cache: std::cell::RefCell<std::collections::HashMap<String, Result<Vec<String>, String>>>,
+}
+
+impl Default for Expressions {
+    fn default() -> Expressions {
+        Expressions { env: minijinja::Environment::new(), cache: Default::default() }
+    }
+}
+
+impl Expressions {
+    /// The root variable names an expression reads (sorted), or why it does not compile.
+    pub fn variables(&self, expr: &str) -> Result<Vec<String>, String> {
+        if let Some(known) = self.cache.borrow().get(expr) {
+            return known.clone();
+        }
+        let result = match self.env.compile_expression(expr) {
+            Ok(compiled) => {
+                let mut names: Vec<String> = compiled.undeclared_variables(false).into_iter().collect();
+                names.sort();
+                Ok(names)
+            }
+            Err(err) => Err(err.detail().map(str::to_string).unwrap_or_else(|| err.kind().to_string())),
+        };
+        self.cache.borrow_mut().insert(expr.to_string(), result.clone());
+        result
     }
 }
 

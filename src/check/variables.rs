@@ -4,12 +4,12 @@
 
 use super::context::Context;
 use super::error::{Unbound, VariableError};
-use super::text::{check_text, expression_variables, TextKind};
+use super::text::{check_text, expression_variables, Expressions, TextKind};
 use super::walk::{block_steps, else_steps, top_steps};
 use crate::ast::{Setting, Step, Str, TemplateStmt};
 use crate::diagnostic::{did_you_mean, Diagnostic};
 use crate::source::Span;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Names that are always defined: the contact, and minijinja's own globals.
 const GLOBALS: &[&str] = &[
@@ -28,7 +28,7 @@ const GLOBALS: &[&str] = &[
 ];
 
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let env = minijinja::Environment::new();
+    let env = Expressions::default();
     if let Some(bot) = cx.bot {
         for node in &bot.settings.stmts {
             if let Setting::Fallback(s) | Setting::HandoffMessage(s) = &node.kind {
@@ -38,29 +38,30 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     used: HashSet::new(),
                     defs: Vec::new(),
                     binders: Vec::new(),
-                    elsewhere: HashSet::new(),
+                    stored_by: &HashMap::new(),
                     sources: cx.sources,
                 };
                 walk.text(s, &BTreeSet::new());
             }
         }
     }
-    let all: Vec<Vec<(String, Span)>> =
-        cx.flows.values().map(|f| binders(&top_steps(*f))).collect();
+    let all: Vec<Vec<(String, Span)>> = cx.flows.values().map(|f| binders(&top_steps(*f))).collect();
+    // How many menus and intents store each name (each counted once).
+    let mut stored_by: HashMap<String, usize> = HashMap::new();
+    for list in &all {
+        let names: HashSet<&String> = list.iter().map(|(n, _)| n).collect();
+        for name in names {
+            *stored_by.entry(name.clone()).or_default() += 1;
+        }
+    }
     for (index, flow) in cx.flows.values().enumerate() {
-        let elsewhere = all
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != index)
-            .flat_map(|(_, list)| list.iter().map(|(n, _)| n.clone()))
-            .collect();
         let mut walk = Walk {
             env: &env,
             out: &mut *out,
             used: HashSet::new(),
             defs: Vec::new(),
             binders: all.get(index).cloned().unwrap_or_default(),
-            elsewhere,
+            stored_by: &stored_by,
             sources: cx.sources,
         };
         walk.steps(&top_steps(*flow), BTreeSet::new());
@@ -81,14 +82,14 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 struct Walk<'e, 'o> {
-    env: &'e minijinja::Environment<'static>,
+    env: &'e Expressions,
     out: &'o mut Vec<Diagnostic>,
     used: HashSet<String>,
     defs: Vec<(String, Span)>,
     /// Every name this menu or intent stores, wherever: to explain a use before the store.
     binders: Vec<(String, Span)>,
-    /// Names stored by other menus and intents.
-    elsewhere: HashSet<String>,
+    /// How many menus and intents store each name.
+    stored_by: &'e HashMap<String, usize>,
     sources: &'e [crate::source::SourceFile],
 }
 
@@ -106,6 +107,12 @@ fn binders(steps: &[(&Step, Span)]) -> Vec<(String, Span)> {
 }
 
 impl Walk<'_, '_> {
+    /// Whether another menu or intent stores `name`.
+    fn stored_elsewhere(&self, name: &str) -> bool {
+        let here = usize::from(self.binders.iter().any(|(n, _)| n == name));
+        self.stored_by.get(name).copied().unwrap_or(0) > here
+    }
+
     fn line_of(&self, span: Span) -> usize {
         self.sources
             .get(span.file.0 as usize)
@@ -196,7 +203,7 @@ impl Walk<'_, '_> {
                     Unbound::StoredLater {
                         line: self.line_of(at),
                     }
-                } else if !known_somewhere && self.elsewhere.contains(&name) {
+                } else if !known_somewhere && self.stored_elsewhere(&name) {
                     Unbound::StoredElsewhere
                 } else if known_somewhere {
                     Unbound::SomePathsOnly

@@ -1,9 +1,11 @@
 //! The bundle: the contract between compiler and runtime (schema/bundle.schema.json).
 //!
 //! Deterministic: the model keeps declaration order, file names are relative to the bot's
-//! folder, and nothing depends on time or place. Its `hash` is `sha256:` and the hex SHA-256 of
-//! the bundle's own bytes as written without the `hash` member (pretty JSON, two-space indent,
-//! keys in the order written), so a runtime can tell a damaged or edited bundle.
+//! folder, and nothing depends on time or place. Compact JSON on one line (a 10,000-menu bot's
+//! bundle is a third the size of pretty JSON; `jq .` shows it readably), ending with a line
+//! break. Its last member is `"hash":"sha256:<hex>"`: the SHA-256 of the bundle's own bytes as
+//! written up to that member, with `}` in its place, so a runtime can tell a damaged or edited
+//! bundle.
 
 use crate::model::Model;
 use serde::Serialize;
@@ -32,34 +34,32 @@ pub fn emit(model: &Model, files: &[String]) -> Vec<u8> {
         model,
     };
     // Serializing plain data with string keys cannot fail.
-    let mut bytes = serde_json::to_vec_pretty(&bundle).unwrap_or_default();
+    let mut bytes = serde_json::to_vec(&bundle).unwrap_or_default();
     let hash = Sha256::digest(&bytes);
-    // Replace the closing "\n}" with the hash member.
-    if bytes.ends_with(b"\n}") {
-        bytes.truncate(bytes.len() - 2);
+    // Replace the closing "}" with the hash member.
+    if bytes.ends_with(b"}") {
+        bytes.pop();
     }
-    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-    bytes.extend_from_slice(format!(",\n  \"hash\": \"sha256:{hex}\"\n}}\n").as_bytes());
+    bytes.extend_from_slice(format!(",{HASH_MEMBER}{}\"}}\n", hex(&hash)).as_bytes());
     bytes
+}
+
+/// What precedes the hex digest in a bundle.
+const HASH_MEMBER: &str = "\"hash\":\"sha256:";
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Recomputes a bundle's hash: `Ok(())` when it matches the one written in it.
 pub fn verify(bytes: &[u8]) -> Result<(), String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "the bundle is not UTF-8".to_string())?;
-    let marker = ",\n  \"hash\": \"sha256:";
-    let at = text.rfind(marker).ok_or("the bundle has no hash")?;
-    let written = text[at + marker.len()..]
-        .trim_end()
-        .trim_end_matches('}')
-        .trim_end()
-        .trim_end_matches('"');
+    let marker = format!(",{HASH_MEMBER}");
+    let at = text.rfind(&marker).ok_or("the bundle has no hash")?;
+    let written = text[at + marker.len()..].trim_end().trim_end_matches('}').trim_end_matches('"');
     let mut body = text[..at].to_string();
-    body.push_str("\n}");
-    let hex: String = Sha256::digest(body.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    if hex == written {
+    body.push('}');
+    if hex(&Sha256::digest(body.as_bytes())) == written {
         Ok(())
     } else {
         Err("the bundle's hash does not match its content: it was damaged or edited".to_string())

@@ -63,3 +63,24 @@ pub fn parse_file(id: FileId, source: &SourceFile) -> (File, Vec<SyntaxError>) {
     let file = lower::lower_file(id, &source.text, &scanned, &mut errors);
     (file, errors)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parser::{CharlaParser, Rule};
+    use pest::Parser;
+
+    fn is_name(text: &str) -> bool {
+        CharlaParser::parse(Rule::name, text).is_ok_and(|mut p| p.next().is_some_and(|n| n.as_str() == text))
+    }
+
+    #[test]
+    fn keywords_are_never_names_and_longer_words_are() {
+        for keyword in super::KEYWORDS {
+            assert!(!is_name(keyword), "`{keyword}` was taken for a name");
+            let longer = format!("{keyword}s_x");
+            assert!(is_name(&longer), "`{longer}` was refused as a name");
+        }
+        assert!(is_name("menú_principal"));
+        assert!(is_name("settings"));
+    }
+}
