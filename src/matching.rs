@@ -18,7 +18,11 @@ const FILLER: &[&str] = &[
 
 /// The meaningful words of a text, folded, sorted and without repeats.
 pub fn content_words(text: &str) -> Vec<String> {
-    let folded = fold(text);
+    content_words_of_folded(&fold(text))
+}
+
+/// The same for a text already folded.
+pub fn content_words_of_folded(folded: &str) -> Vec<String> {
     let mut words: Vec<String> = folded
         .split(' ')
         .filter(|w| !w.is_empty() && !FILLER.contains(w))

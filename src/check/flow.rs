@@ -122,10 +122,10 @@ fn option_audiences(cx: &Context, menu: &ast::Menu, out: &mut Vec<Diagnostic>) {
         let Some(flow) = cx.flows.get(target.text.as_str()) else {
             continue;
         };
-        let allowed: Vec<&str> = flow.audiences().iter().map(|a| a.text.as_str()).collect();
-        if allowed.is_empty() {
+        if flow.audiences().is_empty() {
             continue;
         }
+        let allowed: Vec<&str> = flow.audiences().iter().map(|a| a.text.as_str()).collect();
         let (chooser, because): (Vec<&str>, Span) = match &option.sets_audience {
             Some(AudienceRef::Named(a)) => (vec![a.text.as_str()], a.span),
             Some(AudienceRef::None(span)) => (vec![], *span),
@@ -264,7 +264,7 @@ fn colliding_examples(cx: &Context, out: &mut Vec<Diagnostic>) {
                     .to_diagnostic(),
                 );
             } else {
-                let words = crate::matching::content_words(&example.value);
+                let words = crate::matching::content_words_of_folded(&folded);
                 let similar = by_words.entry(words.clone()).or_default();
                 if let Some((other, first)) = similar
                     .iter()

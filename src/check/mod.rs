@@ -34,18 +34,33 @@ pub fn check(
     let mut out = Vec::new();
     let cx = Context::collect(sources, files, incomplete, &mut out);
     let policy = select_policy(&cx, options, &mut out);
-    names::check(&cx, &mut out);
-    structure::check(&cx, &mut out);
-    limits::check(&cx, &policy.limits, &mut out);
-    variables::check(&cx, &mut out);
     let reach = flow::reach(&cx);
-    flow::check(&cx, &reach, &mut out);
-    policy::check(&cx, &policy, &reach, &mut out);
-    let model = if out.iter().any(Diagnostic::is_error) || incomplete {
-        None
-    } else {
-        lower::lower(&cx, &policy, &reach)
-    };
+    // Two cores, two halves: the policy checks and the lowering to the model (which needs only
+    // the absence of errors, so it is dropped when a check finds one) run beside the name,
+    // structure, limit, variable and flow checks. Diagnostics are sorted afterwards.
+    let model = std::thread::scope(|scope| {
+        let other_half = scope.spawn(|| {
+            let mut found = Vec::new();
+            policy::check(&cx, &policy, &reach, &mut found);
+            let model = if incomplete {
+                None
+            } else {
+                lower::lower(&cx, &policy, &reach)
+            };
+            (model, found)
+        });
+        names::check(&cx, &mut out);
+        structure::check(&cx, &mut out);
+        limits::check(&cx, &policy.limits, &mut out);
+        variables::check(&cx, &mut out);
+        flow::check(&cx, &reach, &mut out);
+        let (model, found) = other_half
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        out.extend(found);
+        model
+    });
+    let model = model.filter(|_| !out.iter().any(Diagnostic::is_error));
     (model, out)
 }
 

@@ -195,7 +195,10 @@ pub struct Expressions {
 
 impl Default for Expressions {
     fn default() -> Expressions {
-        Expressions { env: minijinja::Environment::new(), cache: Default::default() }
+        Expressions {
+            env: minijinja::Environment::new(),
+            cache: Default::default(),
+        }
     }
 }
 
@@ -207,13 +210,19 @@ impl Expressions {
         }
         let result = match self.env.compile_expression(expr) {
             Ok(compiled) => {
-                let mut names: Vec<String> = compiled.undeclared_variables(false).into_iter().collect();
+                let mut names: Vec<String> =
+                    compiled.undeclared_variables(false).into_iter().collect();
                 names.sort();
                 Ok(names)
             }
-            Err(err) => Err(err.detail().map(str::to_string).unwrap_or_else(|| err.kind().to_string())),
+            Err(err) => Err(err
+                .detail()
+                .map(str::to_string)
+                .unwrap_or_else(|| err.kind().to_string())),
         };
-        self.cache.borrow_mut().insert(expr.to_string(), result.clone());
+        self.cache
+            .borrow_mut()
+            .insert(expr.to_string(), result.clone());
         result
     }
 }

@@ -45,7 +45,8 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    let all: Vec<Vec<(String, Span)>> = cx.flows.values().map(|f| binders(&top_steps(*f))).collect();
+    let all: Vec<Vec<(String, Span)>> =
+        cx.flows.values().map(|f| binders(&top_steps(*f))).collect();
     // How many menus and intents store each name (each counted once).
     let mut stored_by: HashMap<String, usize> = HashMap::new();
     for list in &all {

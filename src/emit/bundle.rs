@@ -56,7 +56,10 @@ pub fn verify(bytes: &[u8]) -> Result<(), String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "the bundle is not UTF-8".to_string())?;
     let marker = format!(",{HASH_MEMBER}");
     let at = text.rfind(&marker).ok_or("the bundle has no hash")?;
-    let written = text[at + marker.len()..].trim_end().trim_end_matches('}').trim_end_matches('"');
+    let written = text[at + marker.len()..]
+        .trim_end()
+        .trim_end_matches('}')
+        .trim_end_matches('"');
     let mut body = text[..at].to_string();
     body.push('}');
     if hex(&Sha256::digest(body.as_bytes())) == written {

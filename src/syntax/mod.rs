@@ -70,7 +70,8 @@ mod tests {
     use pest::Parser;
 
     fn is_name(text: &str) -> bool {
-        CharlaParser::parse(Rule::name, text).is_ok_and(|mut p| p.next().is_some_and(|n| n.as_str() == text))
+        CharlaParser::parse(Rule::name, text)
+            .is_ok_and(|mut p| p.next().is_some_and(|n| n.as_str() == text))
     }
 
     #[test]
