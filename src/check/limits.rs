@@ -13,6 +13,7 @@ use crate::fold::fold;
 use crate::model::Presentation;
 use crate::policy::Limits;
 use crate::source::Span;
+use std::collections::HashMap;
 
 pub fn check(cx: &Context, limits: &Limits, out: &mut Vec<Diagnostic>) {
     if let Some(bot) = cx.bot {
@@ -160,7 +161,7 @@ fn labels_fit(
     out: &mut Vec<Diagnostic>,
 ) {
     // Folded once each, looked up in a map: a menu of 10,000 options stays linear.
-    let mut seen: std::collections::HashMap<String, &Str> = std::collections::HashMap::new();
+    let mut seen: HashMap<String, &Str> = HashMap::new();
     for label in labels {
         not_empty(label, EmptyText::Label, out);
         match presentation {
@@ -169,8 +170,7 @@ fn labels_fit(
             }
             Presentation::List => too_long(label, limits.row_title, LongText::RowTitle, out),
         };
-        let folded = fold(&label.value);
-        if let Some(first) = seen.get(&folded).copied() {
+        if let Some(first) = earlier_same_label(&mut seen, label) {
             out.push(
                 LimitError::SameLabel {
                     first: first.value.clone(),
@@ -180,8 +180,18 @@ fn labels_fit(
                 }
                 .to_diagnostic(),
             );
-        } else {
-            seen.insert(folded, label);
+        }
+    }
+}
+
+/// The earlier label that folds like this one, or `None` (and this one is remembered). Each
+/// label is folded once and looked up in a map, so 10,000 options stay linear.
+fn earlier_same_label<'a>(seen: &mut HashMap<String, &'a Str>, label: &'a Str) -> Option<&'a Str> {
+    match seen.entry(fold(&label.value)) {
+        std::collections::hash_map::Entry::Occupied(first) => Some(*first.get()),
+        std::collections::hash_map::Entry::Vacant(slot) => {
+            slot.insert(label);
+            None
         }
     }
 }
@@ -285,7 +295,7 @@ fn template_limits(template: &ast::Template, limits: &Limits, out: &mut Vec<Diag
             .to_diagnostic(),
         );
     }
-    let mut seen: std::collections::HashMap<String, &Str> = std::collections::HashMap::new();
+    let mut seen: HashMap<String, &Str> = HashMap::new();
     for label in &buttons {
         not_empty(label, EmptyText::ButtonLabel, out);
         too_long(
@@ -294,8 +304,7 @@ fn template_limits(template: &ast::Template, limits: &Limits, out: &mut Vec<Diag
             LongText::TemplateButton,
             out,
         );
-        let folded = fold(&label.value);
-        if let Some(first) = seen.get(&folded).copied() {
+        if let Some(first) = earlier_same_label(&mut seen, label) {
             out.push(
                 LimitError::SameButtonLabel {
                     first: first.value.clone(),
@@ -305,8 +314,6 @@ fn template_limits(template: &ast::Template, limits: &Limits, out: &mut Vec<Diag
                 }
                 .to_diagnostic(),
             );
-        } else {
-            seen.insert(folded, label);
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `charla build PATH --emit bundle -o FILE`: check one bot and write its bundle.
 
+use super::check_options::CheckOptions;
 use super::load;
 use super::output::{count, Format, Report};
 use super::{EXIT_ERRORS, EXIT_USAGE};
@@ -22,15 +23,8 @@ pub struct BuildArgs {
     /// Where to write it (`-` for standard output)
     #[arg(short, long)]
     output: PathBuf,
-    /// A policy to check against instead of the bot's own: `whatsapp` or a policy file
-    #[arg(long)]
-    policy: Option<PathBuf>,
-    /// How to print problems
-    #[arg(long, value_enum, default_value = "human")]
-    format: Format,
-    /// Refuse to build (exit 1) on warnings too
-    #[arg(long)]
-    deny_warnings: bool,
+    #[command(flatten)]
+    checking: CheckOptions,
 }
 
 pub fn run(args: BuildArgs) -> u8 {
@@ -49,7 +43,7 @@ pub fn run(args: BuildArgs) -> u8 {
         );
         return EXIT_USAGE;
     };
-    let options = match load::options(bot, args.policy.as_deref()) {
+    let options = match load::options(bot, args.checking.policy.as_deref()) {
         Ok(o) => o,
         Err(message) => {
             eprintln!("error: {message}");
@@ -58,11 +52,11 @@ pub fn run(args: BuildArgs) -> u8 {
     };
     let compiled = crate::compile(&bot.sources, &options);
     let mut report = Report::default();
-    report.add(args.format, &bot.sources, &compiled.diagnostics);
+    report.add(args.checking.format, &bot.sources, &compiled.diagnostics);
     let summary = report.summary;
-    report.finish(args.format);
+    report.finish(args.checking.format);
     let model = match compiled.model {
-        Some(model) if !(args.deny_warnings && summary.warnings > 0) => model,
+        Some(model) if !(args.checking.deny_warnings && summary.warnings > 0) => model,
         _ => {
             eprintln!(
                 "{}: not built ({}, {})",
@@ -88,7 +82,7 @@ pub fn run(args: BuildArgs) -> u8 {
     };
     match written {
         Ok(()) => {
-            if args.format == Format::Human && args.output.as_os_str() != "-" {
+            if args.checking.format == Format::Human && args.output.as_os_str() != "-" {
                 eprintln!(
                     "{}: built {} ({} bytes)",
                     bot.path.display(),

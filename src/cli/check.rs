@@ -1,5 +1,6 @@
 //! `charla check PATH...`: report every problem of every bot.
 
+use super::check_options::CheckOptions;
 use super::load;
 use super::output::{count, Format, Report};
 use super::{EXIT_ERRORS, EXIT_USAGE};
@@ -11,15 +12,8 @@ pub struct CheckArgs {
     /// Bot files or folders (a folder of bot folders checks each)
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// A policy to check against instead of the bot's own: `whatsapp` or a policy file
-    #[arg(long)]
-    policy: Option<PathBuf>,
-    /// How to print problems
-    #[arg(long, value_enum, default_value = "human")]
-    format: Format,
-    /// Fail (exit 1) on warnings too
-    #[arg(long)]
-    deny_warnings: bool,
+    #[command(flatten)]
+    checking: CheckOptions,
 }
 
 pub fn run(args: CheckArgs) -> u8 {
@@ -32,7 +26,7 @@ pub fn run(args: CheckArgs) -> u8 {
     };
     let mut report = Report::default();
     for bot in &bots {
-        let options = match load::options(bot, args.policy.as_deref()) {
+        let options = match load::options(bot, args.checking.policy.as_deref()) {
             Ok(o) => o,
             Err(message) => {
                 eprintln!("error: {message}");
@@ -40,8 +34,8 @@ pub fn run(args: CheckArgs) -> u8 {
             }
         };
         let compiled = crate::compile(&bot.sources, &options);
-        report.add(args.format, &bot.sources, &compiled.diagnostics);
-        if args.format == Format::Human {
+        report.add(args.checking.format, &bot.sources, &compiled.diagnostics);
+        if args.checking.format == Format::Human {
             let s = crate::diagnostic::Summary::of(&compiled.diagnostics);
             let verdict = if s.errors > 0 {
                 "has problems"
@@ -57,8 +51,8 @@ pub fn run(args: CheckArgs) -> u8 {
         }
     }
     let summary = report.summary;
-    report.finish(args.format);
-    if summary.errors > 0 || (args.deny_warnings && summary.warnings > 0) {
+    report.finish(args.checking.format);
+    if summary.errors > 0 || (args.checking.deny_warnings && summary.warnings > 0) {
         EXIT_ERRORS
     } else {
         0

@@ -6,6 +6,7 @@
 
 mod build;
 mod check;
+mod check_options;
 mod explain;
 mod load;
 mod output;

@@ -509,16 +509,25 @@ impl<'a, 'e> Lower<'a, 'e> {
             .into_inner()
             .filter(|p| p.as_rule() != Rule::kw_bot)
             .peekable();
-        let name = match parts.next_if(|p| p.as_rule() == Rule::string) {
+        let name = self.title(span, &mut parts);
+        let settings = self.block(span, parts, Self::setting);
+        Bot { name, settings }
+    }
+
+    /// The quoted title after `bot` or `test` (empty if the parser let it be missing).
+    fn title(
+        &mut self,
+        span: Span,
+        parts: &mut std::iter::Peekable<impl Iterator<Item = Pair<'a, Rule>>>,
+    ) -> Str {
+        match parts.next_if(|p| p.as_rule() == Rule::string) {
             Some(p) => self.string(p),
             None => Str {
                 value: String::new(),
                 raw: false,
                 span,
             },
-        };
-        let settings = self.block(span, parts, Self::setting);
-        Bot { name, settings }
+        }
     }
 
     fn setting(&mut self, pair: Pair<'a, Rule>) -> Option<Setting> {
@@ -701,14 +710,7 @@ impl<'a, 'e> Lower<'a, 'e> {
             .into_inner()
             .filter(|p| p.as_rule() != Rule::kw_test)
             .peekable();
-        let name = match parts.next_if(|p| p.as_rule() == Rule::string) {
-            Some(p) => self.string(p),
-            None => Str {
-                value: String::new(),
-                raw: false,
-                span,
-            },
-        };
+        let name = self.title(span, &mut parts);
         let body = self.block(span, parts, Self::test_stmt);
         Test { name, body }
     }
