@@ -17,6 +17,7 @@ pub mod fold;
 pub mod matching;
 pub mod model;
 pub mod policy;
+pub mod runtime;
 pub mod source;
 pub mod syntax;
 

@@ -3,76 +3,20 @@
 //! reviewed change. The examples are discovered, not listed: a new example is covered by adding
 //! its folder.
 
+#[allow(dead_code)] // each test crate uses only part of the helpers
+mod support;
+
 use charla::source::SourceFile;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Every bot under `examples/`: a folder with `.charla` files directly inside is a bot; a
-/// folder without is a collection whose sub-folders are searched (LANGUAGE.md section 1).
-fn example_bots() -> Vec<PathBuf> {
-    fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-            .map(|e| e.unwrap().path())
-            .collect();
-        entries.sort_by(|a, b| {
-            a.file_name()
-                .unwrap()
-                .as_encoded_bytes()
-                .cmp(b.file_name().unwrap().as_encoded_bytes())
-        });
-        if entries.iter().any(|p| is_charla(p)) {
-            out.push(dir.to_path_buf());
-            return;
-        }
-        for sub in entries.iter().filter(|p| p.is_dir()) {
-            collect(sub, out);
-        }
-    }
-    let mut out = Vec::new();
-    collect(&root().join("examples"), &mut out);
-    assert!(!out.is_empty(), "no example bots found under examples/");
-    out
-}
-
-fn is_charla(p: &Path) -> bool {
-    p.is_file() && p.extension().is_some_and(|e| e == "charla")
-}
+use std::path::Path;
+use support::{crate_root, example_bots, read_bot};
 
 /// A bot's name for messages and snapshot names: its path under `examples/`.
 fn bot_name(dir: &Path) -> String {
-    dir.strip_prefix(root().join("examples"))
+    dir.strip_prefix(crate_root().join("examples"))
         .unwrap()
         .to_string_lossy()
         .replace(['/', '\\'], "__")
-}
-
-/// The bot's files in byte order of their names, and those names.
-fn read_bot(dir: &Path) -> (Vec<SourceFile>, Vec<String>) {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| is_charla(p))
-        .collect();
-    files.sort_by(|a, b| {
-        a.file_name()
-            .unwrap()
-            .as_encoded_bytes()
-            .cmp(b.file_name().unwrap().as_encoded_bytes())
-    });
-    let names: Vec<String> = files
-        .iter()
-        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-        .collect();
-    let sources = files
-        .iter()
-        .map(|p| SourceFile::from_bytes(p.display().to_string(), std::fs::read(p).unwrap()))
-        .collect();
-    (sources, names)
 }
 
 /// Compiles a bot with the library and emits its bundle; fails on any diagnostic.
@@ -101,7 +45,7 @@ fn bundle_of(dir: &Path) -> Vec<u8> {
 }
 
 fn schema() -> Value {
-    let path = root().join("schema/bundle.schema.json");
+    let path = crate_root().join("schema/bundle.schema.json");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text).expect("the schema is not JSON")
@@ -302,6 +246,13 @@ fn assert_rejected(what: &str, instance: &Value) {
     assert!(!errors.is_empty(), "the schema accepted {what}");
 }
 
+/// The sample with `step` added to its first intent must be rejected.
+fn assert_intent_step_rejected(what: &str, step: Value) {
+    let mut b = sample();
+    first_intent_steps(&mut b).push(step);
+    assert_rejected(what, &b);
+}
+
 #[test]
 fn schema_accepts_the_sample() {
     let validator = validator();
@@ -320,25 +271,26 @@ fn schema_rejects_a_wrong_format_type() {
 
 #[test]
 fn schema_rejects_an_unknown_step() {
-    let mut b = sample();
-    first_intent_steps(&mut b).push(serde_json::json!({"step": "dance", "src": [0, 1]}));
-    assert_rejected("a step `dance`", &b);
+    assert_intent_step_rejected(
+        "a step `dance`",
+        serde_json::json!({"step": "dance", "src": [0, 1]}),
+    );
 }
 
 #[test]
 fn schema_rejects_a_step_with_an_extra_or_missing_field() {
-    let mut b = sample();
-    first_intent_steps(&mut b)
-        .push(serde_json::json!({"step": "say", "text": "hi", "src": [0, 1], "extra": true}));
-    assert_rejected("a `say` with an unknown member", &b);
-
-    let mut b = sample();
-    first_intent_steps(&mut b).push(serde_json::json!({"step": "say", "src": [0, 1]}));
-    assert_rejected("a `say` without text", &b);
-
-    let mut b = sample();
-    first_intent_steps(&mut b).push(serde_json::json!({"step": "handoff", "src": [0, 1]}));
-    assert_rejected("a `handoff` without `team` (serde writes null)", &b);
+    assert_intent_step_rejected(
+        "a `say` with an unknown member",
+        serde_json::json!({"step": "say", "text": "hi", "src": [0, 1], "extra": true}),
+    );
+    assert_intent_step_rejected(
+        "a `say` without text",
+        serde_json::json!({"step": "say", "src": [0, 1]}),
+    );
+    assert_intent_step_rejected(
+        "a `handoff` without `team` (serde writes null)",
+        serde_json::json!({"step": "handoff", "src": [0, 1]}),
+    );
 }
 
 #[test]
@@ -406,23 +358,24 @@ fn schema_rejects_bad_src_target_and_hash() {
 
 #[test]
 fn schema_rejects_bad_ask_types_and_test_steps() {
-    let mut b = sample();
-    first_intent_steps(&mut b).push(serde_json::json!({
-        "step": "ask", "name": "n", "question": "q", "answer": {"type": "digits"}, "src": [0, 1]
-    }));
-    assert_rejected("`digits` without `count`", &b);
-
-    let mut b = sample();
-    first_intent_steps(&mut b).push(serde_json::json!({
-        "step": "ask", "name": "n", "question": "q", "answer": {"type": "text", "count": 3}, "src": [0, 1]
-    }));
-    assert_rejected("`text` with a `count`", &b);
-
-    let mut b = sample();
-    first_intent_steps(&mut b).push(serde_json::json!({
-        "step": "ask", "name": "n", "question": "q", "answer": "text", "src": [0, 1]
-    }));
-    assert_rejected("an ask type as a bare string", &b);
+    assert_intent_step_rejected(
+        "`digits` without `count`",
+        serde_json::json!({
+            "step": "ask", "name": "n", "question": "q", "answer": {"type": "digits"}, "src": [0, 1]
+        }),
+    );
+    assert_intent_step_rejected(
+        "`text` with a `count`",
+        serde_json::json!({
+            "step": "ask", "name": "n", "question": "q", "answer": {"type": "text", "count": 3}, "src": [0, 1]
+        }),
+    );
+    assert_intent_step_rejected(
+        "an ask type as a bare string",
+        serde_json::json!({
+            "step": "ask", "name": "n", "question": "q", "answer": "text", "src": [0, 1]
+        }),
+    );
 
     let mut b = sample();
     if b["tests"].as_array().unwrap().is_empty() {
@@ -506,15 +459,10 @@ fn schema_accepts_every_step_and_ask_type_serde_can_write() {
 
 // --- the bundle agrees with what the checker checked --------------------------------------------
 
-/// Compiles one file's text with a policy file's text; returns the bundle, or the diagnostics.
-fn bundle_with_policy(text: &str, policy: &str) -> Result<Value, Vec<String>> {
-    let policy = charla::policy::parse_policy_file("custom", policy).expect("a valid policy file");
+/// Compiles one file, `bot.charla`, with these options; the bundle, or the error diagnostics.
+fn bundle_of_text_with(text: &str, options: &charla::Options) -> Result<Value, Vec<String>> {
     let sources = vec![SourceFile::new("bot.charla", text)];
-    let options = charla::Options {
-        policy: Some(policy),
-        read_policy: None,
-    };
-    let compiled = charla::compile(&sources, &options);
+    let compiled = charla::compile(&sources, options);
     match compiled.model {
         Some(model) => Ok(serde_json::from_slice(&charla::emit::bundle::emit(
             &model,
@@ -524,9 +472,25 @@ fn bundle_with_policy(text: &str, policy: &str) -> Result<Value, Vec<String>> {
         None => Err(compiled
             .diagnostics
             .iter()
+            .filter(|d| d.is_error())
             .map(|d| format!("{} {}", d.code, d.message))
             .collect()),
     }
+}
+
+/// Compiles one file with the default policy; the bundle, or the error diagnostics.
+fn bundle_of_text(text: &str) -> Result<Value, Vec<String>> {
+    bundle_of_text_with(text, &charla::Options::default())
+}
+
+/// Compiles one file's text with a policy file's text; the bundle, or the error diagnostics.
+fn bundle_with_policy(text: &str, policy: &str) -> Result<Value, Vec<String>> {
+    let policy = charla::policy::parse_policy_file("custom", policy).expect("a valid policy file");
+    let options = charla::Options {
+        policy: Some(policy),
+        read_policy: None,
+    };
+    bundle_of_text_with(text, &options)
 }
 
 #[test]
@@ -666,25 +630,6 @@ test "opt" {
   expect opt_out
 }
 "#;
-
-/// Compiles one file with the default policy; the bundle, or the error diagnostics.
-fn bundle_of_text(text: &str) -> Result<Value, Vec<String>> {
-    let sources = vec![SourceFile::new("bot.charla", text)];
-    let compiled = charla::compile(&sources, &charla::Options::default());
-    match compiled.model {
-        Some(model) => Ok(serde_json::from_slice(&charla::emit::bundle::emit(
-            &model,
-            &["bot.charla".to_string()],
-        ))
-        .unwrap()),
-        None => Err(compiled
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| format!("{} {}", d.code, d.message))
-            .collect()),
-    }
-}
 
 #[test]
 fn a_bot_using_every_form_matches_the_schema() {

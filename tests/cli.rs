@@ -2,132 +2,16 @@
 //! line" fixes them. Every run has a time limit, and every bot is written to its own temporary
 //! folder.
 
+#[allow(dead_code)] // each test crate uses only part of the helpers
+mod support;
+
 use serde_json::Value;
 use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_charla");
-const LIMIT: Duration = Duration::from_secs(20);
-
-/// What a finished run printed and returned.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-/// Runs `charla ARGS` (from the crate root, without `NO_COLOR` unless `env` sets it) and
-/// fails the test if it runs longer than [`LIMIT`] or dies of a signal.
-fn charla_env(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut command = Command::new(BIN);
-    command
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let mut child = command.spawn().expect("cannot start charla");
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = out.read_to_end(&mut s);
-        s
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = err.read_to_end(&mut s);
-        s
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("`charla {}` ran longer than {LIMIT:?}", args.join(" "));
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let run = Run {
-        code: status.code().unwrap_or_else(|| {
-            panic!(
-                "`charla {}` was killed by a signal: {status:?}",
-                args.join(" ")
-            )
-        }),
-        stdout: String::from_utf8_lossy(&out_reader.join().unwrap()).into_owned(),
-        stderr: String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned(),
-    };
-    assert!(
-        !run.stderr.contains("panicked"),
-        "`charla {}` panicked: {run:?}",
-        args.join(" ")
-    );
-    run
-}
-
-fn charla(args: &[&str]) -> Run {
-    charla_env(args, &[])
-}
-
-/// A temporary folder of its own, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let dir = std::env::temp_dir().join(format!(
-            "charla-cli-{tag}-{}-{n}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.0.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).unwrap();
-        }
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use std::path::Path;
+use support::{
+    assert_line_column, charla, charla_env, command, crate_root, example_bots, first_with, json,
+    read_bot, TempDir,
+};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -173,44 +57,24 @@ menu home {
 }
 "#;
 
-fn examples() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let mut out: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    out.sort();
-    assert!(!out.is_empty());
-    out
-}
-
-fn json(run: &Run) -> Value {
-    serde_json::from_str(run.stdout.trim_end())
-        .unwrap_or_else(|e| panic!("stdout is not one JSON value ({e}): {run:?}"))
-}
-
 // --- exit codes ---------------------------------------------------------------------------------
 
 #[test]
 fn each_example_checks_clean() {
-    for dir in examples() {
-        let run = charla(&["check", s(&dir), "--deny-warnings"]);
-        assert_eq!(run.code, 0, "{}: {run:?}", dir.display());
+    for dir in example_bots() {
+        charla(&["check", s(&dir), "--deny-warnings"]).assert_exit(0);
     }
 }
 
 #[test]
 fn examples_folder_is_a_collection() {
-    let run = charla(&["check", "examples", "--format", "json"]);
-    assert_eq!(run.code, 0, "{run:?}");
+    let run = charla(&["check", "examples", "--format", "json"]).assert_exit(0);
     let v = json(&run);
     assert_eq!(v["errors"], 0);
     assert_eq!(v["warnings"], 0);
     // Human output names every bot of the collection.
-    let run = charla(&["check", "examples/"]);
-    assert_eq!(run.code, 0, "{run:?}");
-    for dir in examples() {
+    let run = charla(&["check", "examples/"]).assert_exit(0);
+    for dir in example_bots() {
         let name = dir.file_name().unwrap().to_str().unwrap();
         assert!(run.stderr.contains(name), "{name} not mentioned: {run:?}");
     }
@@ -220,25 +84,20 @@ fn examples_folder_is_a_collection() {
 fn a_bot_with_an_error_exits_1() {
     let t = TempDir::new("err");
     let file = t.write("bot.charla", ERRS);
-    let run = charla(&["check", s(&file)]);
-    assert_eq!(run.code, 1, "{run:?}");
+    let run = charla(&["check", s(&file)]).assert_exit(1);
     assert!(run.stderr.contains("E0105"), "{run:?}");
     // The same bot as a folder.
-    let run = charla(&["check", s(t.path())]);
-    assert_eq!(run.code, 1, "{run:?}");
+    charla(&["check", s(t.path())]).assert_exit(1);
 }
 
 #[test]
 fn warnings_exit_0_unless_denied() {
     let t = TempDir::new("warn");
     let file = t.write("bot.charla", WARNS);
-    let run = charla(&["check", s(&file)]);
-    assert_eq!(run.code, 0, "{run:?}");
+    let run = charla(&["check", s(&file)]).assert_exit(0);
     assert!(run.stderr.contains("W0201"), "{run:?}");
-    let run = charla(&["check", s(&file), "--deny-warnings"]);
-    assert_eq!(run.code, 1, "{run:?}");
-    let run = charla(&["check", "--deny-warnings", s(&file), "--format", "json"]);
-    assert_eq!(run.code, 1, "{run:?}");
+    charla(&["check", s(&file), "--deny-warnings"]).assert_exit(1);
+    let run = charla(&["check", "--deny-warnings", s(&file), "--format", "json"]).assert_exit(1);
     assert_eq!(json(&run)["warnings"], 1);
 }
 
@@ -246,23 +105,19 @@ fn warnings_exit_0_unless_denied() {
 fn a_clean_bot_exits_0_even_with_deny_warnings() {
     let t = TempDir::new("clean");
     let file = t.write("bot.charla", CLEAN);
-    let run = charla(&["check", s(&file), "--deny-warnings"]);
-    assert_eq!(run.code, 0, "{run:?}");
+    charla(&["check", s(&file), "--deny-warnings"]).assert_exit(0);
 }
 
 #[test]
 fn a_missing_path_exits_2() {
     let t = TempDir::new("missing");
     let missing = t.path().join("nope.charla");
-    let run = charla(&["check", s(&missing)]);
-    assert_eq!(run.code, 2, "{run:?}");
+    let run = charla(&["check", s(&missing)]).assert_exit(2);
     assert!(run.stderr.contains("nope.charla"), "{run:?}");
     // Even next to a good bot.
     let good = t.write("good/bot.charla", CLEAN);
-    let run = charla(&["check", s(&good), s(&missing)]);
-    assert_eq!(run.code, 2, "{run:?}");
-    let run = charla(&["build", s(&missing), "-o", s(&t.path().join("out.json"))]);
-    assert_eq!(run.code, 2, "{run:?}");
+    charla(&["check", s(&good), s(&missing)]).assert_exit(2);
+    charla(&["build", s(&missing), "-o", s(&t.path().join("out.json"))]).assert_exit(2);
 }
 
 #[test]
@@ -271,11 +126,9 @@ fn a_folder_without_charla_files_anywhere_exits_2() {
     t.write("notes.txt", "bot \"x\" {}\n");
     t.write("sub/deeper/readme.md", "nothing here\n");
     t.write("sub/bot.charla.bak", CLEAN);
-    let run = charla(&["check", s(t.path())]);
-    assert_eq!(run.code, 2, "{run:?}");
+    charla(&["check", s(t.path())]).assert_exit(2);
     let empty = TempDir::new("empty");
-    let run = charla(&["check", s(empty.path())]);
-    assert_eq!(run.code, 2, "{run:?}");
+    charla(&["check", s(empty.path())]).assert_exit(2);
 }
 
 #[test]
@@ -291,19 +144,16 @@ fn usage_errors_exit_2() {
         vec!["build", s(&file)],
         vec!["explain"],
     ] {
-        let run = charla(&args);
-        assert_eq!(run.code, 2, "charla {args:?}: {run:?}");
+        let run = charla(&args).assert_exit(2);
         assert!(run.stdout.is_empty(), "charla {args:?}: {run:?}");
     }
 }
 
 #[test]
 fn help_and_version_exit_0() {
-    let run = charla(&["--help"]);
-    assert_eq!(run.code, 0, "{run:?}");
+    let run = charla(&["--help"]).assert_exit(0);
     assert!(run.stdout.contains("check"), "{run:?}");
-    let run = charla(&["--version"]);
-    assert_eq!(run.code, 0, "{run:?}");
+    let run = charla(&["--version"]).assert_exit(0);
     assert!(run.stdout.starts_with("charla "), "{run:?}");
 }
 
@@ -395,8 +245,7 @@ fn assert_json_shape(v: &Value) {
 fn json_output_has_designs_shape() {
     let t = TempDir::new("json");
     let file = t.write("bot.charla", ERRS);
-    let run = charla(&["check", s(&file), "--format", "json"]);
-    assert_eq!(run.code, 1, "{run:?}");
+    let run = charla(&["check", s(&file), "--format", "json"]).assert_exit(1);
     assert_eq!(
         run.stdout.trim_end().lines().count(),
         1,
@@ -439,28 +288,20 @@ fn json_columns_count_characters() {
     // A leading byte-order mark does not count; CRLF line ends change nothing.
     let bom = t.write(
         "bom/bot.charla",
-        &format!("\u{feff}{}", ERRS.replace('\n', "\r\n")),
+        format!("\u{feff}{}", ERRS.replace('\n', "\r\n")),
     );
     let v = json(&charla(&["check", s(&bom), "--format", "json"]));
     assert_json_shape(&v);
     let d = &v["diagnostics"][0];
     assert_eq!(d["code"], "E0105", "{v}");
-    assert_eq!(
-        (&d["line"], &d["column"]),
-        (&Value::from(9), &Value::from(20)),
-        "{d}"
-    );
+    assert_line_column(d, 9, 20);
 
     // A 4-byte character (an emoji) is one column too: `"👋👋👋👋"` is 6 characters, 18 bytes.
     let emoji = ERRS.replace("\"Açaí\"", "\"👋👋👋👋\"");
     let file = t.write("emoji/bot.charla", &emoji);
     let v = json(&charla(&["check", s(&file), "--format", "json"]));
     let d = &v["diagnostics"][0];
-    assert_eq!(
-        (&d["line"], &d["column"]),
-        (&Value::from(9), &Value::from(20)),
-        "{d}"
-    );
+    assert_line_column(d, 9, 20);
 }
 
 #[test]
@@ -468,8 +309,7 @@ fn json_warning_and_several_bots_in_one_object() {
     let t = TempDir::new("several");
     let bad = t.write("bad/bot.charla", ERRS);
     let warn = t.write("warn/bot.charla", WARNS);
-    let run = charla(&["check", s(&bad), s(&warn), "--format", "json"]);
-    assert_eq!(run.code, 1, "{run:?}");
+    let run = charla(&["check", s(&bad), s(&warn), "--format", "json"]).assert_exit(1);
     let v = json(&run);
     assert_json_shape(&v);
     assert_eq!(v["errors"], 1);
@@ -499,8 +339,7 @@ fn json_warning_and_several_bots_in_one_object() {
 
     // A clean bot: an empty list.
     let clean = t.write("clean/bot.charla", CLEAN);
-    let run = charla(&["check", s(&clean), "--format", "json"]);
-    assert_eq!(run.code, 0, "{run:?}");
+    let run = charla(&["check", s(&clean), "--format", "json"]).assert_exit(0);
     let v = json(&run);
     assert_json_shape(&v);
     assert_eq!(v["diagnostics"], Value::Array(vec![]));
@@ -513,16 +352,10 @@ fn json_labels_include_secondary_ones() {
     let text =
         format!("{CLEAN}\nmenu home {{\n  say \"again\"\n  option \"Talk\" -> handoff\n}}\n");
     let file = t.write("bot.charla", &text);
-    let run = charla(&["check", s(&file), "--format", "json"]);
-    assert_eq!(run.code, 1, "{run:?}");
+    let run = charla(&["check", s(&file), "--format", "json"]).assert_exit(1);
     let v = json(&run);
     assert_json_shape(&v);
-    let d = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["code"] == "E0101")
-        .unwrap_or_else(|| panic!("no E0101: {v}"));
+    let d = first_with(&v, "E0101");
     assert_eq!(d["line"], 12, "the second definition: {d}");
     let labels = d["labels"].as_array().unwrap();
     assert!(labels.len() >= 2, "{d}");
@@ -533,8 +366,7 @@ fn json_labels_include_secondary_ones() {
 fn github_format_prints_annotations() {
     let t = TempDir::new("github");
     let bad = t.write("bad.charla", ERRS);
-    let run = charla(&["check", s(&bad), "--format", "github"]);
-    assert_eq!(run.code, 1, "{run:?}");
+    let run = charla(&["check", s(&bad), "--format", "github"]).assert_exit(1);
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 1, "{run:?}");
     let prefix = format!(
@@ -548,8 +380,7 @@ fn github_format_prints_annotations() {
     assert!(lines[0].contains("title=E0105::"), "{run:?}");
 
     let warn = t.write("warn.charla", WARNS);
-    let run = charla(&["check", s(&warn), "--format", "github"]);
-    assert_eq!(run.code, 0, "{run:?}");
+    let run = charla(&["check", s(&warn), "--format", "github"]).assert_exit(0);
     assert!(run.stdout.starts_with("::warning file="), "{run:?}");
     assert!(run.stdout.contains(",line=9,"), "{run:?}");
 
@@ -569,8 +400,7 @@ fn no_ansi_escapes_off_a_terminal() {
         vec![("CLICOLOR_FORCE", "1"), ("TERM", "xterm-256color")],
     ] {
         for format in ["human", "json", "github"] {
-            let run = charla_env(&["check", s(&file), "--format", format], &env);
-            assert_eq!(run.code, 1, "{run:?}");
+            let run = charla_env(&["check", s(&file), "--format", format], &env).assert_exit(1);
             assert!(
                 !run.stdout.contains('\u{1b}') && !run.stderr.contains('\u{1b}'),
                 "ANSI escape with {env:?} --format {format}: {run:?}"
@@ -585,8 +415,7 @@ fn no_ansi_escapes_off_a_terminal() {
 fn human_output_shows_the_place_and_the_fix() {
     let t = TempDir::new("human");
     let file = t.write("bot.charla", ERRS);
-    let run = charla(&["check", s(&file)]);
-    assert_eq!(run.code, 1, "{run:?}");
+    let run = charla(&["check", s(&file)]).assert_exit(1);
     assert!(run.stderr.contains("error[E0105]"), "{run:?}");
     assert!(
         run.stderr.contains(&format!("{}:9:20", s(&file))),
@@ -604,30 +433,7 @@ fn human_output_shows_the_place_and_the_fix() {
 
 /// The bundle the library makes for a bot folder (files in byte order of names).
 fn library_bundle(dir: &Path) -> Vec<u8> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "charla"))
-        .collect();
-    files.sort_by(|a, b| {
-        a.file_name()
-            .unwrap()
-            .as_encoded_bytes()
-            .cmp(b.file_name().unwrap().as_encoded_bytes())
-    });
-    let names: Vec<String> = files
-        .iter()
-        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-        .collect();
-    let sources: Vec<_> = files
-        .iter()
-        .map(|p| {
-            charla::source::SourceFile::from_bytes(
-                p.display().to_string(),
-                std::fs::read(p).unwrap(),
-            )
-        })
-        .collect();
+    let (sources, names) = read_bot(dir);
     let compiled = charla::compile(&sources, &charla::Options::default());
     charla::emit::bundle::emit(&compiled.model.expect("the example has errors"), &names)
 }
@@ -635,13 +441,12 @@ fn library_bundle(dir: &Path) -> Vec<u8> {
 #[test]
 fn build_writes_the_librarys_bundle() {
     let t = TempDir::new("build");
-    for dir in examples() {
+    for dir in example_bots() {
         let out = t.path().join(format!(
             "{}.json",
             dir.file_name().unwrap().to_str().unwrap()
         ));
-        let run = charla(&["build", s(&dir), "-o", s(&out)]);
-        assert_eq!(run.code, 0, "{run:?}");
+        charla(&["build", s(&dir), "-o", s(&out)]).assert_exit(0);
         let written = std::fs::read(&out).unwrap();
         assert!(
             written == library_bundle(&dir),
@@ -650,8 +455,7 @@ fn build_writes_the_librarys_bundle() {
         );
         assert_eq!(charla::emit::bundle::verify(&written), Ok(()));
         // To standard output, the same bytes and nothing else.
-        let run = charla(&["build", s(&dir), "--emit", "bundle", "-o", "-"]);
-        assert_eq!(run.code, 0, "{run:?}");
+        let run = charla(&["build", s(&dir), "--emit", "bundle", "-o", "-"]).assert_exit(0);
         assert!(
             run.stdout.as_bytes() == written.as_slice(),
             "{}: `-o -` differs",
@@ -663,10 +467,10 @@ fn build_writes_the_librarys_bundle() {
 #[test]
 fn build_is_reproducible_across_runs_and_places() {
     let t = TempDir::new("repro");
-    let dir = &examples()[0];
+    let dir = &example_bots()[0];
     let a = t.path().join("a.json");
     let b = t.path().join("b.json");
-    assert_eq!(charla(&["build", s(dir), "-o", s(&a)]).code, 0);
+    charla(&["build", s(dir), "-o", s(&a)]).assert_exit(0);
     // The same bot copied elsewhere gives the same bytes: nothing depends on the place.
     let copy = t.path().join("copy");
     std::fs::create_dir_all(&copy).unwrap();
@@ -676,7 +480,7 @@ fn build_is_reproducible_across_runs_and_places() {
             std::fs::copy(&p, copy.join(p.file_name().unwrap())).unwrap();
         }
     }
-    assert_eq!(charla(&["build", s(&copy), "-o", s(&b)]).code, 0);
+    charla(&["build", s(&copy), "-o", s(&b)]).assert_exit(0);
     assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap());
 }
 
@@ -685,12 +489,10 @@ fn build_refuses_a_bot_with_errors() {
     let t = TempDir::new("build-err");
     let file = t.write("bot.charla", ERRS);
     let out = t.path().join("out.json");
-    let run = charla(&["build", s(&file), "-o", s(&out)]);
-    assert_eq!(run.code, 1, "{run:?}");
+    let run = charla(&["build", s(&file), "-o", s(&out)]).assert_exit(1);
     assert!(!out.exists(), "a bundle was written for a bot with errors");
     assert!(run.stderr.contains("E0105"), "{run:?}");
-    let run = charla(&["build", s(&file), "-o", "-"]);
-    assert_eq!(run.code, 1, "{run:?}");
+    let run = charla(&["build", s(&file), "-o", "-"]).assert_exit(1);
     assert!(run.stdout.is_empty(), "{run:?}");
 }
 
@@ -699,22 +501,19 @@ fn build_with_deny_warnings_refuses_warnings() {
     let t = TempDir::new("build-warn");
     let file = t.write("bot.charla", WARNS);
     let out = t.path().join("out.json");
-    let run = charla(&["build", s(&file), "-o", s(&out), "--deny-warnings"]);
-    assert_eq!(run.code, 1, "{run:?}");
+    charla(&["build", s(&file), "-o", s(&out), "--deny-warnings"]).assert_exit(1);
     assert!(
         !out.exists(),
         "a bundle was written despite --deny-warnings"
     );
-    let run = charla(&["build", s(&file), "-o", s(&out)]);
-    assert_eq!(run.code, 0, "{run:?}");
+    charla(&["build", s(&file), "-o", s(&out)]).assert_exit(0);
     assert!(out.exists());
 }
 
 #[test]
 fn build_takes_one_bot() {
     let t = TempDir::new("build-many");
-    let run = charla(&["build", "examples", "-o", s(&t.path().join("x.json"))]);
-    assert_eq!(run.code, 2, "{run:?}");
+    charla(&["build", "examples", "-o", s(&t.path().join("x.json"))]).assert_exit(2);
     assert!(!t.path().join("x.json").exists());
 }
 
@@ -723,14 +522,13 @@ fn build_into_a_missing_folder_exits_2() {
     let t = TempDir::new("build-io");
     let file = t.write("bot.charla", CLEAN);
     let out = t.path().join("no/such/folder/out.json");
-    let run = charla(&["build", s(&file), "-o", s(&out)]);
-    assert_eq!(run.code, 2, "{run:?}");
+    charla(&["build", s(&file), "-o", s(&out)]).assert_exit(2);
 }
 
 // --- explain ------------------------------------------------------------------------------------
 
 fn documented_codes() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/codes");
+    let dir = crate_root().join("docs/codes");
     let mut codes: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -743,32 +541,26 @@ fn documented_codes() -> Vec<String> {
 
 #[test]
 fn explain_prints_the_explanation() {
-    let run = charla(&["explain", "E0105"]);
-    assert_eq!(run.code, 0, "{run:?}");
-    let doc =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/codes/E0105.md"))
-            .unwrap();
+    let run = charla(&["explain", "E0105"]).assert_exit(0);
+    let doc = std::fs::read_to_string(crate_root().join("docs/codes/E0105.md")).unwrap();
     assert_eq!(run.stdout.trim_end(), doc.trim_end());
     assert!(run.stdout.contains("E0105"), "{run:?}");
     // Codes are found whatever their case.
-    let lower = charla(&["explain", "e0105"]);
-    assert_eq!(lower.code, 0);
+    let lower = charla(&["explain", "e0105"]).assert_exit(0);
     assert_eq!(lower.stdout, run.stdout);
 }
 
 #[test]
 fn explain_unknown_code_exits_2() {
     for code in ["NOPE", "E9999", "", "E0105 "] {
-        let run = charla(&["explain", code]);
-        assert_eq!(run.code, 2, "explain {code:?}: {run:?}");
+        let run = charla(&["explain", code]).assert_exit(2);
         assert!(run.stdout.is_empty(), "{run:?}");
     }
 }
 
 #[test]
 fn explain_all_lists_every_code() {
-    let run = charla(&["explain", "all"]);
-    assert_eq!(run.code, 0, "{run:?}");
+    let run = charla(&["explain", "all"]).assert_exit(0);
     let listed: Vec<&str> = run
         .stdout
         .lines()
@@ -794,8 +586,7 @@ fn explain_all_lists_every_code() {
         };
         assert_eq!(severity, expected, "{line}");
         assert!(parts.next().is_some(), "no summary: {line}");
-        let one = charla(&["explain", code]);
-        assert_eq!(one.code, 0, "explain {code}: {one:?}");
+        let one = charla(&["explain", code]).assert_exit(0);
         assert!(!one.stdout.trim().is_empty(), "explain {code} is empty");
     }
 }
@@ -807,14 +598,7 @@ fn a_closed_stdout_is_not_a_panic() {
         vec!["explain", "all"],
         vec!["check", "examples", "--format", "json"],
     ] {
-        let mut child = Command::new(BIN)
-            .args(&args)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = command(&args).spawn().unwrap();
         drop(child.stdout.take());
         let mut err = String::new();
         child

@@ -12,11 +12,12 @@
 //! A fixture may use a policy file from `tests/fixtures/policy/` with
 //! `policy "../policy/name.json"`.
 
-mod fixture_support;
+#[allow(dead_code)] // each test crate uses only part of the helpers
+mod support;
 
-use fixture_support::{compile, names_a_situation, stem, Outcome};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use support::{compile, crate_root, names_a_situation, stem, Outcome};
 
 /// Codes no fixture can produce yet (none today; keep the list for codes added before their check).
 const NOT_IMPLEMENTED: &[&str] = &[];
@@ -25,7 +26,7 @@ const NOT_IMPLEMENTED: &[&str] = &[];
 const FOLDERS: [&str; 3] = ["ok", "err", "warn"];
 
 fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+    crate_root().join("tests/fixtures")
 }
 
 /// `err/foo.charla`: the name shown in diagnostics and failure messages.
@@ -39,6 +40,20 @@ fn relative_name(path: &Path) -> String {
 
 fn compile_fixture(path: &Path) -> Outcome {
     compile(path, &relative_name(path))
+}
+
+/// Compiles a fixture and asserts what its folder says it must produce (`must`, such as
+/// "produce at least one error"), before any snapshot is compared.
+fn compile_fixture_that_must(path: &Path, must: &str, holds: fn(&Outcome) -> bool) -> Outcome {
+    let outcome = compile_fixture(path);
+    assert!(
+        holds(&outcome),
+        "{} must {must}, but charla reported {}:\n{}",
+        relative_name(path),
+        outcome.codes(),
+        outcome.snapshot
+    );
+    outcome
 }
 
 /// Every fixture, sorted.
@@ -62,14 +77,9 @@ fn all_fixtures() -> Vec<PathBuf> {
 #[test]
 fn no_diagnostics() {
     insta::glob!("fixtures/ok", "*.charla", |path| {
-        let outcome = compile_fixture(path);
-        assert!(
-            outcome.diagnostics.is_empty(),
-            "{} must compile with no diagnostics, but charla reported {}:\n{}",
-            relative_name(path),
-            outcome.codes(),
-            outcome.snapshot
-        );
+        let outcome = compile_fixture_that_must(path, "compile with no diagnostics", |o| {
+            o.diagnostics.is_empty()
+        });
         insta::assert_snapshot!(outcome.snapshot);
     });
 }
@@ -77,14 +87,8 @@ fn no_diagnostics() {
 #[test]
 fn errors() {
     insta::glob!("fixtures/err", "*.charla", |path| {
-        let outcome = compile_fixture(path);
-        assert!(
-            outcome.errors() > 0,
-            "{} must produce at least one error, but charla reported {}:\n{}",
-            relative_name(path),
-            outcome.codes(),
-            outcome.snapshot
-        );
+        let outcome =
+            compile_fixture_that_must(path, "produce at least one error", |o| o.errors() > 0);
         insta::assert_snapshot!(outcome.snapshot);
     });
 }
@@ -92,14 +96,9 @@ fn errors() {
 #[test]
 fn warnings_only() {
     insta::glob!("fixtures/warn", "*.charla", |path| {
-        let outcome = compile_fixture(path);
-        assert!(
-            outcome.warnings() > 0 && outcome.errors() == 0,
-            "{} must produce warnings and no errors, but charla reported {}:\n{}",
-            relative_name(path),
-            outcome.codes(),
-            outcome.snapshot
-        );
+        let outcome = compile_fixture_that_must(path, "produce warnings and no errors", |o| {
+            o.warnings() > 0 && o.errors() == 0
+        });
         insta::assert_snapshot!(outcome.snapshot);
     });
 }

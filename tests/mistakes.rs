@@ -6,13 +6,14 @@
 //! To add a mistake: add `tests/mistakes/<the_mistake>.charla`, a line in the README, and run
 //! `INSTA_UPDATE=always cargo test --test mistakes`, then read the new `.snap`.
 
-mod fixture_support;
+#[allow(dead_code)] // each test crate uses only part of the helpers
+mod support;
 
-use fixture_support::{compile, names_a_situation, stem};
-use std::path::Path;
+use std::path::PathBuf;
+use support::{compile, crate_root, names_a_situation, stem};
 
-fn mistakes_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mistakes")
+fn mistakes_dir() -> PathBuf {
+    crate_root().join("tests/mistakes")
 }
 
 #[test]

@@ -3,154 +3,31 @@
 //! diagnostic must point inside its file, on character boundaries. A property test mutates the
 //! example bots.
 
+#[allow(dead_code)] // each test crate uses only part of the helpers
+mod support;
+
 use charla::diagnostic::Diagnostic;
 use charla::source::SourceFile;
 use proptest::prelude::*;
 use serde_json::Value;
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_charla");
-/// Generous for a debug build on a busy 2-core machine; every case here takes well under it.
-const LIMIT: Duration = Duration::from_secs(20);
+use std::path::Path;
+use support::{assert_line_column, charla, codes, example_bots, first_with, json, Run, TempDir};
 
 // --- running the binary -------------------------------------------------------------------------
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Outputs of huge inputs can be huge: show the start only.
-        let cut = |s: &str| s.chars().take(3000).collect::<String>();
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code,
-            cut(&self.stdout),
-            cut(&self.stderr)
-        )
-    }
-}
-
-/// Runs `charla ARGS`; fails if it runs longer than [`LIMIT`] (the process is killed), dies of
-/// a signal or panics.
-fn charla(args: &[&str]) -> Run {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("cannot start charla");
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = out.read_to_end(&mut s);
-        s
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = err.read_to_end(&mut s);
-        s
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "`charla {}` did not finish within {LIMIT:?} (killed)",
-                args.join(" ")
-            );
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let run = Run {
-        code: status.code().unwrap_or_else(|| {
-            panic!(
-                "`charla {}` was killed by a signal: {status:?}",
-                args.join(" ")
-            )
-        }),
-        stdout: String::from_utf8_lossy(&out_reader.join().unwrap()).into_owned(),
-        stderr: String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned(),
-    };
-    assert!(
-        !run.stderr.contains("panicked") && run.code != 101,
-        "`charla {}` panicked: {run:?}",
-        args.join(" ")
-    );
-    run
-}
 
 /// `charla check FILE --format json`: the exit code and the parsed report.
 fn check_json(path: &Path) -> (i32, Value, Run) {
     let run = charla(&["check", path.to_str().unwrap(), "--format", "json"]);
-    let value: Value = serde_json::from_str(run.stdout.trim_end())
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {run:?}"));
-    (run.code, value, run)
+    (run.code, json(&run), run)
 }
 
-fn codes(report: &Value) -> Vec<String> {
-    report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap().to_string())
-        .collect()
-}
-
-/// The first diagnostic with this code.
-fn first_with<'a>(report: &'a Value, code: &str) -> &'a Value {
-    report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["code"] == code)
-        .unwrap_or_else(|| panic!("no {code}: {report}"))
-}
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let dir = std::env::temp_dir().join(format!(
-            "charla-robust-{tag}-{}-{n}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, bytes).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// `charla check FILE --format json` must exit 1 and report `code`; returns the first
+/// diagnostic with that code, and the run.
+#[track_caller]
+fn check_reports(path: &Path, code: &str) -> (Value, Run) {
+    let (exit, report, run) = check_json(path);
+    assert_eq!(exit, 1, "{run:?}");
+    (first_with(&report, code).clone(), run)
 }
 
 // --- the library --------------------------------------------------------------------------------
@@ -264,8 +141,7 @@ fn invalid_utf8_names_the_file_and_the_byte() {
         "the message names byte {at}: {d}"
     );
     // Human output: the file and the offset.
-    let run = charla(&["check", path.to_str().unwrap()]);
-    assert_eq!(run.code, 1, "{run:?}");
+    let run = charla(&["check", path.to_str().unwrap()]).assert_exit(1);
     assert!(run.stderr.contains(path.to_str().unwrap()), "{run:?}");
     assert!(run.stderr.contains(&format!("byte {at}")), "{run:?}");
 
@@ -282,21 +158,12 @@ fn invalid_utf8_names_the_file_and_the_byte() {
     let dir = TempDir::new("utf8-folder");
     dir.write("a.charla", bot_with("\"hi\"", "  say \"ok\""));
     let second = dir.write("b.charla", b"# caf\xe9\n");
-    let (code, report, _) = check_json(&dir.0);
+    let (code, report, _) = check_json(dir.path());
     assert_eq!(code, 1, "{report}");
-    let d = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["code"] == "E0001")
-        .unwrap_or_else(|| panic!("no E0001: {report}"));
+    let d = first_with(&report, "E0001");
     assert_eq!(d["file"], second.to_str().unwrap());
     assert!(d["message"].as_str().unwrap().contains("byte 5"), "{d}");
-    assert_eq!(
-        (&d["line"], &d["column"]),
-        (&Value::from(1), &Value::from(6)),
-        "{d}"
-    );
+    assert_line_column(d, 1, 6);
 
     // Truncated sequences, lone continuation bytes, overlong forms, surrogates.
     for junk in [
@@ -324,11 +191,7 @@ fn nul_and_control_characters_are_errors() {
     assert_eq!(code, 1, "{report}");
     let d = &report["diagnostics"][0];
     assert_eq!(d["code"], "E0002", "{report}");
-    assert_eq!(
-        (&d["line"], &d["column"]),
-        (&Value::from(line), &Value::from(column)),
-        "{d}"
-    );
+    assert_line_column(d, line, column);
 
     let mut accepted = Vec::new();
     for c in [
@@ -384,8 +247,7 @@ fn random_binary_junk() {
     for i in 0..8 {
         let junk = rng.bytes(4096);
         let path = t.write(&format!("junk{i}.charla"), &junk);
-        let run = charla(&["check", path.to_str().unwrap()]);
-        assert_eq!(run.code, 1, "junk {i}: {run:?}");
+        charla(&["check", path.to_str().unwrap()]).assert_exit(1);
         compile_bytes("junk.charla", &junk);
     }
     // Junk that is valid UTF-8: printable ASCII and punctuation the grammar cares about.
@@ -395,8 +257,7 @@ fn random_binary_junk() {
             .map(|_| alphabet[(rng.next() % alphabet.len() as u64) as usize])
             .collect();
         let path = t.write(&format!("text{i}.charla"), &junk);
-        let run = charla(&["check", path.to_str().unwrap(), "--format", "json"]);
-        assert_eq!(run.code, 1, "text junk {i}: {run:?}");
+        charla(&["check", path.to_str().unwrap(), "--format", "json"]).assert_exit(1);
         compile_bytes("text.charla", &junk);
     }
 }
@@ -412,12 +273,7 @@ fn assert_too_deep(text: &str, what: &str) {
         codes(&report).contains(&"E0003".to_string()),
         "{what}: {run:?}"
     );
-    let d = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["code"] == "E0003")
-        .unwrap();
+    let d = first_with(&report, "E0003");
     assert!(
         d["message"].as_str().unwrap().contains("nesting too deep"),
         "{what}: {d}"
@@ -494,18 +350,14 @@ fn a_five_megabyte_string_in_a_say() {
         "big.charla",
         bot_with("\"hi\"", &format!("  say \"{big}\"")),
     );
-    let (code, report, run) = check_json(&path);
-    assert_eq!(code, 1, "{run:?}");
-    assert!(codes(&report).contains(&"E0206".to_string()), "{run:?}");
+    let (_, run) = check_reports(&path, "E0206");
     assert!(run.stdout.contains("5000000"), "{run:?}");
     // In a menu it is the body of the interactive message.
     let path = t.write(
         "menu.charla",
         bot_with(&format!("\"{big}\""), "  say \"ok\""),
     );
-    let (code, report, run) = check_json(&path);
-    assert_eq!(code, 1, "{run:?}");
-    assert!(codes(&report).contains(&"E0205".to_string()), "{run:?}");
+    check_reports(&path, "E0205");
 }
 
 #[test]
@@ -517,14 +369,7 @@ fn a_menu_with_ten_thousand_options() {
     }
     text.push_str("}\n");
     let path = t.write("options.charla", &text);
-    let (code, report, run) = check_json(&path);
-    assert_eq!(code, 1, "{run:?}");
-    let d = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["code"] == "E0201")
-        .unwrap_or_else(|| panic!("no E0201: {run:?}"));
+    let (d, _) = check_reports(&path, "E0201");
     // On the 11th option: the menu is on line 7, its `say` on 8, option 1 on 9.
     assert_eq!(d["line"], 19, "{d}");
 }
@@ -541,9 +386,7 @@ fn a_choice_with_ten_thousand_answers() {
         ),
     );
     let path = t.write("choice.charla", &text);
-    let (code, report, run) = check_json(&path);
-    assert_eq!(code, 1, "{run:?}");
-    assert!(codes(&report).contains(&"E0215".to_string()), "{run:?}");
+    check_reports(&path, "E0215");
 }
 
 #[test]
@@ -561,17 +404,13 @@ fn a_line_of_one_megabyte() {
     let text = bot_with("\"hi\"", &format!("  {words}"));
     let line = text.lines().position(|l| l.starts_with("  word")).unwrap() + 1;
     let path = t.write("words.charla", &text);
-    let (code, report, run) = check_json(&path);
-    assert_eq!(code, 1, "{run:?}");
-    let d = first_with(&report, "E0004");
+    let (d, run) = check_reports(&path, "E0004");
     assert_eq!(d["line"], line, "{run:?}");
     // A long line of multi-byte characters in a say: columns count characters.
     let text = bot_with("\"hi\"", &format!("  say \"{}\" oops", "ç".repeat(500_000)));
     let line = text.lines().position(|l| l.contains("oops")).unwrap() + 1;
     let path = t.write("chars.charla", &text);
-    let (code, report, run) = check_json(&path);
-    assert_eq!(code, 1, "{run:?}");
-    let d = first_with(&report, "E0004");
+    let (d, run) = check_reports(&path, "E0004");
     assert_eq!(d["line"], line, "{run:?}");
     // `  say "` is 7 characters, then 500,000 `ç`, `" ` and `oops` at 500,010.
     assert_eq!(d["column"], 500_010, "the error is on `oops`: {d}");
@@ -591,18 +430,14 @@ fn a_name_of_a_hundred_thousand_characters() {
     // Used but undefined, with no close candidate.
     let text = format!("{HEADER}\nmenu home {{\n  say \"hi\"\n  option \"Go\" -> {name}\n}}\n");
     let path = t.write("undefined.charla", &text);
-    let (code, report, run) = check_json(&path);
-    assert_eq!(code, 1, "{run:?}");
-    assert!(codes(&report).contains(&"E0105".to_string()), "{run:?}");
+    check_reports(&path, "E0105");
     // Used but undefined, next to an almost identical long name ("did you mean").
     let near = format!("{}m", "n".repeat(99_999));
     let text = format!(
         "{HEADER}\nmenu home {{\n  say \"hi\"\n  option \"Go\" -> {name}\n}}\n\nintent {near} {{\n  say \"ok\"\n}}\n"
     );
     let path = t.write("near.charla", &text);
-    let (code, report, run) = check_json(&path);
-    assert_eq!(code, 1, "{run:?}");
-    assert!(codes(&report).contains(&"E0105".to_string()), "{run:?}");
+    check_reports(&path, "E0105");
     // A long variable name, bound and used.
     let var = "v".repeat(100_000);
     let text = bot_with(
@@ -630,12 +465,7 @@ fn an_empty_file() {
         let (code, report, run) = check_json(&path);
         assert_eq!(code, 1, "{name}: {run:?}");
         assert_eq!(codes(&report), ["E0009"], "{name}: {run:?}");
-        let d = &report["diagnostics"][0];
-        assert_eq!(
-            (&d["line"], &d["column"]),
-            (&Value::from(1), &Value::from(1)),
-            "{d}"
-        );
+        assert_line_column(&report["diagnostics"][0], 1, 1);
     }
 }
 
@@ -643,9 +473,7 @@ fn an_empty_file() {
 fn a_file_of_only_comments() {
     let t = TempDir::new("comments");
     let path = t.write("comments.charla", "# one\n# two\n\n   # three\n");
-    let (code, report, run) = check_json(&path);
-    assert_eq!(code, 1, "{run:?}");
-    assert!(codes(&report).contains(&"E0102".to_string()), "{run:?}");
+    check_reports(&path, "E0102");
     compile_bytes("c.charla", b"#");
     compile_bytes("c.charla", b"# no newline at the end");
 }
@@ -764,41 +592,19 @@ fn odd_but_harmless_inputs() {
 /// One bot's files: names and bytes, in byte order of names.
 type BotFiles = Vec<(String, Vec<u8>)>;
 
-/// Every example bot.
-fn example_bots() -> &'static [BotFiles] {
+/// Every example bot, read once.
+fn example_bot_files() -> &'static [BotFiles] {
     static BOTS: std::sync::OnceLock<Vec<BotFiles>> = std::sync::OnceLock::new();
     BOTS.get_or_init(|| {
-        fn collect(dir: &Path, out: &mut Vec<BotFiles>) {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .collect();
-            entries.sort_by(|a, b| {
-                a.file_name()
-                    .unwrap()
-                    .as_encoded_bytes()
-                    .cmp(b.file_name().unwrap().as_encoded_bytes())
-            });
-            let files: BotFiles = entries
-                .iter()
-                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "charla"))
-                .map(|p| (p.display().to_string(), std::fs::read(p).unwrap()))
-                .collect();
-            if !files.is_empty() {
-                out.push(files);
-                return;
-            }
-            for sub in entries.iter().filter(|p| p.is_dir()) {
-                collect(sub, out);
-            }
-        }
-        let mut out = Vec::new();
-        collect(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"),
-            &mut out,
-        );
-        assert!(!out.is_empty());
-        out
+        example_bots()
+            .iter()
+            .map(|dir| {
+                support::bots::charla_files(dir)
+                    .iter()
+                    .map(|p| (p.display().to_string(), std::fs::read(p).unwrap()))
+                    .collect()
+            })
+            .collect()
     })
 }
 
@@ -967,7 +773,7 @@ proptest! {
         file in any::<prop::sample::Index>(),
         mutations in prop::collection::vec(mutation(), 1..6),
     ) {
-        let bots = example_bots();
+        let bots = example_bot_files();
         let files = &bots[bot.index(bots.len())];
         let target = file.index(files.len());
         let mut sources = Vec::new();

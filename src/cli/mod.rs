@@ -5,11 +5,15 @@
 //! `--deny-warnings`), 2 usage or I/O error.
 
 mod build;
+mod chat;
 mod check;
 mod check_options;
+mod clock;
 mod explain;
 mod load;
+mod mocks;
 mod output;
+mod test;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -26,6 +30,8 @@ struct Cli {
 enum Command {
     Check(check::CheckArgs),
     Build(build::BuildArgs),
+    Test(test::TestArgs),
+    Chat(chat::ChatArgs),
     Explain(explain::ExplainArgs),
 }
 
@@ -45,6 +51,8 @@ pub fn run() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Build(args) => build::run(args),
+        Command::Test(args) => test::run(args),
+        Command::Chat(args) => chat::run(args),
         Command::Explain(args) => explain::run(args),
     };
     ExitCode::from(code)

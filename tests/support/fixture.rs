@@ -1,9 +1,7 @@
-//! Shared by `tests/fixtures.rs` and `tests/mistakes.rs`: compile one `.charla` file with the
-//! library API and lay out a snapshot that shows the source and what charla says about it, in
-//! labelled sections, so a reviewer can judge the `.snap` file alone (STYLE.md habit 8).
-
-// Each test crate that includes this module uses only part of it.
-#![allow(dead_code)]
+//! One `.charla` file compiled with the library API and laid out as a snapshot that shows the
+//! source and what charla says about it, in labelled sections, so a reviewer can judge the
+//! `.snap` file alone (STYLE.md habit 8); and the naming rule for such files. Used by
+//! `tests/fixtures.rs` and `tests/mistakes.rs`.
 
 use charla::diagnostic::{render_human, Diagnostic, Severity};
 use charla::source::SourceFile;

@@ -1,0 +1,175 @@
+//! `charla chat PATH`: talk to a bot in the terminal, or script it through standard input.
+
+use super::load;
+use super::output::print_out;
+use super::{EXIT_ERRORS, EXIT_USAGE};
+use crate::runtime::engine::Engine;
+use crate::runtime::state::Contact;
+use crate::runtime::turn::{Event, Inbound, Message, Output};
+use serde_json::json;
+use std::io::BufRead;
+use std::path::PathBuf;
+
+/// Chat with a bot as a customer would (a bot folder, a file or a built bundle)
+#[derive(clap::Args)]
+pub struct ChatArgs {
+    /// The bot: a `.charla` file, a folder of them, or a bundle built with `charla build`
+    path: PathBuf,
+    /// Print one JSON object per bot message and per state change
+    #[arg(long)]
+    json: bool,
+    /// Answer `call`s from a file of `mock` lines (as in tests) instead of the real API
+    #[arg(long)]
+    mock: Option<PathBuf>,
+    /// Start as a contact in this audience
+    #[arg(long)]
+    audience: Option<String>,
+    /// The contact's phone
+    #[arg(long, default_value = "+10000000000")]
+    phone: String,
+    /// The contact's profile name
+    #[arg(long, default_value = "Test")]
+    contact_name: String,
+}
+
+pub fn run(args: ChatArgs) -> u8 {
+    let (model, mocks) = match load_model(&args) {
+        Ok(loaded) => loaded,
+        Err((code, message)) => {
+            eprintln!("{message}");
+            return code;
+        }
+    };
+    if let Some(audience) = &args.audience {
+        if !model.audiences.contains_key(audience) {
+            eprintln!("error: the bot has no audience `{audience}`");
+            return EXIT_USAGE;
+        }
+    }
+    let engine = Engine::new(&model);
+    let contact = Contact {
+        id: args.phone.clone(),
+        name: args.contact_name.clone(),
+        phone: args.phone.clone(),
+        language: String::new(),
+    };
+    let mut state = engine.new_state(contact);
+    state.audience = args.audience.clone();
+    let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin()) && !args.json;
+    if interactive {
+        eprintln!(
+            "chatting with {} (type a message; /release ends a handoff; Ctrl-D quits)",
+            model.bot.name
+        );
+    }
+    for line in std::io::stdin().lock().lines() {
+        let Ok(line) = line else { break };
+        let mut inbound = if line.trim() == "/release" {
+            Inbound::Released
+        } else {
+            Inbound::Text(line)
+        };
+        loop {
+            let (next, outputs) = engine.turn(&state, inbound, &super::clock::now());
+            state = next;
+            let call = outputs.iter().find_map(|o| match o {
+                Output::Event(Event::Call { method, url, .. }) => {
+                    Some((method.clone(), url.clone()))
+                }
+                _ => None,
+            });
+            show(&outputs, args.json);
+            let Some((method, url)) = call else { break };
+            inbound = super::mocks::answer(&mocks, &method, &url);
+        }
+    }
+    0
+}
+
+/// The model from sources or a bundle, and the mocks.
+fn load_model(
+    args: &ChatArgs,
+) -> Result<(crate::model::Model, Vec<crate::model::Mock>), (u8, String)> {
+    let is_bundle = args.path.extension().is_some_and(|e| e == "json");
+    let model = if is_bundle {
+        let bytes = std::fs::read(&args.path).map_err(|e| {
+            (
+                EXIT_USAGE,
+                format!("error: cannot read `{}`: {e}", args.path.display()),
+            )
+        })?;
+        crate::runtime::bundle::load(&bytes)
+            .map_err(|e| (EXIT_USAGE, format!("error: `{}`: {e}", args.path.display())))?
+            .0
+    } else {
+        let bots = load::bots(std::slice::from_ref(&args.path))
+            .map_err(|m| (EXIT_USAGE, format!("error: {m}")))?;
+        let [bot] = bots.as_slice() else {
+            return Err((
+                EXIT_USAGE,
+                format!(
+                    "error: `{}` holds {} bots; chat with one at a time",
+                    args.path.display(),
+                    bots.len()
+                ),
+            ));
+        };
+        let options = load::options(bot, None).map_err(|m| (EXIT_USAGE, format!("error: {m}")))?;
+        let compiled = crate::compile(&bot.sources, &options);
+        match compiled.model {
+            Some(model) => model,
+            None => {
+                let mut report = super::output::Report::default();
+                report.add(
+                    super::output::Format::Human,
+                    &bot.sources,
+                    &compiled.diagnostics,
+                );
+                return Err((
+                    EXIT_ERRORS,
+                    format!(
+                        "{}: the bot has errors; fix them to chat",
+                        bot.path.display()
+                    ),
+                ));
+            }
+        }
+    };
+    let mocks = match &args.mock {
+        Some(path) => {
+            super::mocks::read(path, &model).map_err(|m| (EXIT_USAGE, format!("error: {m}")))?
+        }
+        None => Vec::new(),
+    };
+    Ok((model, mocks))
+}
+
+fn show(outputs: &[Output], json: bool) {
+    for output in outputs {
+        if json {
+            let value = match output {
+                Output::Message(m) => {
+                    json!({"text": m.text(), "options": m.options().iter().map(|o| &o.label).collect::<Vec<_>>()})
+                }
+                // DESIGN.md's shape: method and absolute url, without the body.
+                Output::Event(Event::Call { method, url, .. }) => {
+                    json!({"event": "call", "method": method, "url": url})
+                }
+                Output::Event(event) => serde_json::to_value(event).unwrap_or_default(),
+            };
+            print_out(&format!("{value}\n"));
+        } else if let Output::Message(message) = output {
+            print_out(&format!("bot: {}\n", message.text()));
+            for (i, option) in message.options().iter().enumerate() {
+                print_out(&format!("  {}. {}\n", i + 1, option.label));
+            }
+            if let Message::List { button, .. } = message {
+                print_out(&format!("  ({button})\n"));
+            }
+        } else if let Output::Event(Event::Handoff { .. }) = output {
+            print_out(
+                "  [a person takes over; type /release to give the conversation back to the bot]\n",
+            );
+        }
+    }
+}
