@@ -83,6 +83,43 @@ fn every_example_test_passes() {
     );
 }
 
+#[test]
+fn every_example_menu_and_intent_is_walked_by_a_test() {
+    for dir in example_dirs() {
+        let model = model_of(&dir);
+        let engine = Engine::new(&model);
+        let mut visited = std::collections::BTreeSet::new();
+        let mut audiences = std::collections::BTreeSet::new();
+        for test in &model.tests {
+            visited.extend(testing::run(&engine, test, &clock()).visited);
+            audiences.extend(test.contact.audience.clone());
+        }
+        let missing: Vec<&String> = model
+            .menus
+            .keys()
+            .chain(model.intents.keys())
+            .filter(|n| !visited.contains(*n))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{}: no test goes through {missing:?}",
+            dir.display()
+        );
+        if dir.ends_with("totalpass") {
+            // Each of the five audiences is some test's contact, or is chosen in a test.
+            for audience in model.audiences.keys() {
+                let chosen = model.tests.iter().any(|t| {
+                    t.steps.iter().any(|s| matches!(s, charla::model::TestStep::ExpectAudience { name: Some(a), .. } if a == audience))
+                });
+                assert!(
+                    audiences.contains(audience) || chosen,
+                    "totalpass: no test covers audience `{audience}`"
+                );
+            }
+        }
+    }
+}
+
 /// One random event, drawn from the bot's own words and ids, numbers and arbitrary text.
 fn inbound(
     kind: u8,

@@ -166,10 +166,13 @@ fn show(outputs: &[Output], json: bool) {
             if let Message::List { button, .. } = message {
                 print_out(&format!("  ({button})\n"));
             }
-        } else if let Output::Event(Event::Handoff { .. }) = output {
-            print_out(
-                "  [a person takes over; type /release to give the conversation back to the bot]\n",
-            );
+        } else if let Output::Event(event) = output {
+            match event {
+                Event::Handoff { .. } => print_out("  [a person takes over; type /release to give the conversation back to the bot]\n"),
+                Event::Call { method, url, .. } => print_out(&format!("  [{method} {url}]\n")),
+                Event::Error { line, message } => print_out(&format!("  [error at line {line}: {message}]\n")),
+                _ => {}
+            }
         }
     }
 }

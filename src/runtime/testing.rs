@@ -13,6 +13,8 @@ pub struct Outcome {
     /// Line of the `test` header.
     pub line: u32,
     pub failure: Option<Failure>,
+    /// The menus and intents the test went through, for coverage.
+    pub visited: std::collections::BTreeSet<String>,
 }
 
 /// The first check that did not hold.
@@ -67,14 +69,21 @@ pub fn run(engine: &Engine, test: &Test, clock: &Clock) -> Outcome {
     let mut state = engine.new_state(contact);
     state.audience = test.contact.audience.clone();
     let mut log = TurnLog::default();
-    let failure = test
-        .steps
-        .iter()
-        .find_map(|step| check(engine, &test.mocks, &mut state, &mut log, step, clock));
+    let mut visited = std::collections::BTreeSet::new();
+    let failure = test.steps.iter().find_map(|step| {
+        let failure = check(engine, &test.mocks, &mut state, &mut log, step, clock);
+        for output in &log.outputs {
+            if let Output::Event(Event::Menu { name } | Event::Intent { name }) = output {
+                visited.insert(name.clone());
+            }
+        }
+        failure
+    });
     Outcome {
         name: test.name.clone(),
         line: test.src.1,
         failure,
+        visited,
     }
 }
 
