@@ -21,7 +21,7 @@ pub use self::{
     bots::{example_bots, read_bot},
     fixture::{compile, names_a_situation, stem, Outcome},
     report::{assert_line_column, codes, first_with, json},
-    run::{charla, charla_env, command, Run},
+    run::{charla, charla_env, charla_input, command, Run},
     temp::TempDir,
 };
 

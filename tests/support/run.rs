@@ -59,12 +59,32 @@ pub fn command(args: &[&str]) -> Command {
 /// Runs `charla ARGS` (without `NO_COLOR` unless `env` sets it, and with the rest of `env`);
 /// fails if it runs longer than [`LIMIT`] (the process is killed), dies of a signal or panics.
 pub fn charla_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    charla_full(args, env, None)
+}
+
+/// [`charla`] with `input` on its standard input (closed after it), as a person or a script
+/// typing to `charla chat`.
+pub fn charla_input(args: &[&str], input: &str) -> Run {
+    charla_full(args, &[], Some(input))
+}
+
+fn charla_full(args: &[&str], env: &[(&str, &str)], input: Option<&str>) -> Run {
     let mut command = command(args);
     command.env_remove("NO_COLOR");
     for (k, v) in env {
         command.env(k, v);
     }
+    if input.is_some() {
+        command.stdin(Stdio::piped());
+    }
     let mut child = command.spawn().expect("cannot start charla");
+    if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+        let input = input.to_string();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = stdin.write_all(input.as_bytes());
+        });
+    }
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();
     let out_reader = std::thread::spawn(move || {
