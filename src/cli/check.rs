@@ -17,7 +17,7 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: CheckArgs) -> u8 {
-    let bots = match load::bots(&args.paths) {
+    let bots = match load::compiled(&args.paths, args.checking.policy.as_deref()) {
         Ok(bots) => bots,
         Err(message) => {
             eprintln!("error: {message}");
@@ -25,15 +25,7 @@ pub fn run(args: CheckArgs) -> u8 {
         }
     };
     let mut report = Report::default();
-    for bot in &bots {
-        let options = match load::options(bot, args.checking.policy.as_deref()) {
-            Ok(o) => o,
-            Err(message) => {
-                eprintln!("error: {message}");
-                return EXIT_USAGE;
-            }
-        };
-        let compiled = crate::compile(&bot.sources, &options);
+    for (bot, compiled) in &bots {
         report.add(args.checking.format, &bot.sources, &compiled.diagnostics);
         if args.checking.format == Format::Human {
             let s = crate::diagnostic::Summary::of(&compiled.diagnostics);

@@ -83,6 +83,20 @@ fn read_bot(path: &Path, dir: PathBuf, files: Vec<PathBuf>) -> Result<LoadedBot,
     })
 }
 
+/// The bots at these paths, each compiled (with `--policy` if given). An `Err` is a usage or
+/// I/O error: the command exits 2.
+pub fn compiled(
+    paths: &[PathBuf],
+    policy: Option<&Path>,
+) -> Result<Vec<(LoadedBot, crate::Compilation)>, String> {
+    let mut out = Vec::new();
+    for bot in bots(paths)? {
+        let compilation = crate::compile(&bot.sources, &options(&bot, policy)?);
+        out.push((bot, compilation));
+    }
+    Ok(out)
+}
+
 /// Compile options for a bot: `--policy FILE` if given, and a reader for `policy "path"`
 /// relative to the bot's folder.
 pub fn options(bot: &LoadedBot, policy: Option<&Path>) -> Result<crate::Options, String> {

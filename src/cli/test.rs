@@ -20,7 +20,7 @@ pub struct TestArgs {
 }
 
 pub fn run(args: TestArgs) -> u8 {
-    let bots = match load::bots(&args.paths) {
+    let bots = match load::compiled(&args.paths, args.checking.policy.as_deref()) {
         Ok(bots) => bots,
         Err(message) => {
             eprintln!("error: {message}");
@@ -32,15 +32,7 @@ pub fn run(args: TestArgs) -> u8 {
     let (mut passed, mut failed) = (0usize, 0usize);
     let mut results = Vec::new();
     let mut report = Report::default();
-    for bot in &bots {
-        let options = match load::options(bot, args.checking.policy.as_deref()) {
-            Ok(o) => o,
-            Err(message) => {
-                eprintln!("error: {message}");
-                return EXIT_USAGE;
-            }
-        };
-        let compiled = crate::compile(&bot.sources, &options);
+    for (bot, compiled) in bots {
         let label = bot.path.display().to_string();
         let Some(model) = compiled.model else {
             // A bot that does not compile fails as a whole, with its diagnostics.
