@@ -496,7 +496,7 @@ impl Run<'_, '_> {
                 Next::Suspend
             }
             Step::Call(call) => {
-                let Some(url) = self.render(&call.url, call.src) else {
+                let Some(url) = self.render_url(&call.url, call.src) else {
                     return Next::Suspend;
                 };
                 let mut values = Map::new();
@@ -714,6 +714,8 @@ impl Run<'_, '_> {
         // Messages that waited for the call are read now, in order.
         let queued = std::mem::take(&mut self.state.queued);
         for text in queued {
+            // Each message is a turn of its own, with its own step budget.
+            self.steps = 0;
             self.message(&text, None);
         }
     }
@@ -743,10 +745,21 @@ impl Run<'_, '_> {
         self.engine.renderer.text(source, &self.context()).ok()
     }
 
+    /// Renders a call's url (placeholder values percent-encoded); errors as [`Run::render`].
+    fn render_url(&mut self, source: &str, src: Src) -> Option<String> {
+        let rendered = self.engine.renderer.url(source, &self.context());
+        self.rendered(rendered, src)
+    }
+
     /// Renders a text; on an error, reports it with its line, says the fallback and stops the
     /// flow (`None`).
     fn render(&mut self, source: &str, src: Src) -> Option<String> {
-        match self.engine.renderer.text(source, &self.context()) {
+        let rendered = self.engine.renderer.text(source, &self.context());
+        self.rendered(rendered, src)
+    }
+
+    fn rendered(&mut self, rendered: Result<String, String>, src: Src) -> Option<String> {
+        match rendered {
             Ok(text) => Some(text),
             Err(message) => {
                 self.event(Event::Error {
@@ -813,13 +826,5 @@ fn with_query(url: &str, values: &Map<String, Value>) -> String {
 }
 
 fn percent(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    super::render::percent_encode(text)
 }

@@ -61,7 +61,48 @@ impl Renderer {
             Ok(template) => template.render(context),
             Err(_) => self.texts.render_str(source, context),
         };
-        rendered.map_err(|e| describe(&e))
+        rendered.map_err(|e| self.explain(source, context, &e))
+    }
+
+    /// A call's url: each placeholder's value is percent-encoded, so what a contact typed stays
+    /// one path segment or query value (`1/../admin` cannot climb the API's paths).
+    pub fn url(&self, source: &str, context: &Value) -> Result<String, String> {
+        let mut out = String::with_capacity(source.len());
+        let mut rest = source;
+        while let Some(open) = rest.find("{{") {
+            let Some(close) = rest[open..].find("}}").map(|c| open + c + 2) else {
+                break;
+            };
+            out.push_str(&rest[..open]);
+            let value = self.text(&rest[open..close], context)?;
+            out.push_str(&encode_placeholder(&value));
+            rest = &rest[close..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    /// Names the placeholder that has no value: minijinja only says "undefined value".
+    fn explain(&self, source: &str, context: &Value, error: &minijinja::Error) -> String {
+        if error.kind() == minijinja::ErrorKind::UndefinedError {
+            let mut rest = source;
+            while let Some(open) = rest.find("{{") {
+                let Some(close) = rest[open..].find("}}").map(|c| open + c) else {
+                    break;
+                };
+                let expr = rest[open + 2..close].trim();
+                let fails = self
+                    .texts
+                    .compile_expression(expr)
+                    .and_then(|e| e.eval(context))
+                    .is_err();
+                if fails {
+                    return format!("`{expr}` has no value here (a field the API did not return, or a variable not set?)");
+                }
+                rest = &rest[close + 2..];
+            }
+        }
+        describe(error)
     }
 
     /// Whether a condition holds. A missing field is false; an error is reported.
@@ -72,6 +113,34 @@ impl Renderer {
         };
         rendered.map(|s| s == "1").map_err(|e| describe(&e))
     }
+}
+
+/// A placeholder's value in a url: what could end a path segment or a query value (`/ ? # & =
+/// ;`, `%`, spaces, anything not ASCII) becomes `%XX`; `+`, `:` and `@` stay, so a phone number
+/// reads as written.
+fn encode_placeholder(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~+:@!$'()*,".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Everything but the unreserved characters of RFC 3986, as `%XX` (query strings).
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn condition_source(expr: &str) -> String {
@@ -104,5 +173,29 @@ pub fn each_step<'a>(steps: &'a [Step], f: &mut dyn FnMut(&'a Step)) {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_placeholder_stays_one_path_segment() {
+        let model: Model = serde_json::from_value(serde_json::json!({
+            "bot": {"name": "b", "business": "retail", "language": "en", "starts": [], "fallback": "f",
+                "handoff_message": "h", "apis": [], "support": null, "opt_out": [], "list_button": "l",
+                "timezone": "UTC", "session_seconds": 60, "approval": null, "src": [0, 1]},
+            "audiences": {}, "menus": {}, "intents": {}, "templates": {}, "tests": [],
+            "policy": {"name": "whatsapp", "business": "retail", "business_verdict": "allowed", "escalation": [], "templates": {}}
+        }))
+        .unwrap();
+        let renderer = Renderer::new(&model);
+        let context =
+            Value::from_serialize(serde_json::json!({"id": "1/../admin?x=1#y", "phone": "+5511"}));
+        let url = renderer
+            .url("https://h/orders/{{ id }}/{{ phone }}", &context)
+            .unwrap();
+        assert_eq!(url, "https://h/orders/1%2F..%2Fadmin%3Fx%3D1%23y/+5511");
     }
 }
