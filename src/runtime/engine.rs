@@ -724,29 +724,38 @@ impl Run<'_, '_> {
 
     /// The variables a text or condition sees: `contact` and the frame's own.
     fn context(&self) -> minijinja::Value {
+        use minijinja::Value as V;
         let contact = &self.state.contact;
-        let mut vars = Map::new();
-        vars.insert(
-            "contact".to_string(),
-            json!({
-                "id": contact.id, "name": contact.name, "phone": contact.phone,
-                "audience": self.state.audience, "language": contact.language,
-            }),
-        );
+        let mut vars: std::collections::BTreeMap<String, V> = std::collections::BTreeMap::new();
+        let audience = self.state.audience.as_deref().map_or(V::from(()), V::from);
+        let contact = [
+            ("id", V::from(contact.id.as_str())),
+            ("name", V::from(contact.name.as_str())),
+            ("phone", V::from(contact.phone.as_str())),
+            ("audience", audience),
+            ("language", V::from(contact.language.as_str())),
+        ];
+        vars.insert("contact".to_string(), contact.into_iter().collect());
         if let Some(frame) = &self.state.frame {
             for (k, v) in &frame.vars {
-                vars.insert(k.clone(), v.clone());
+                vars.insert(k.clone(), V::from_serialize(v));
             }
         }
-        minijinja::Value::from_serialize(&vars)
+        V::from(vars)
     }
 
     fn renderer_text(&self, source: &str, _src: Src) -> Option<String> {
+        if !source.contains("{{") {
+            return Some(source.to_string());
+        }
         self.engine.renderer.text(source, &self.context()).ok()
     }
 
     /// Renders a call's url (placeholder values percent-encoded); errors as [`Run::render`].
     fn render_url(&mut self, source: &str, src: Src) -> Option<String> {
+        if !source.contains("{{") {
+            return Some(source.to_string());
+        }
         let rendered = self.engine.renderer.url(source, &self.context());
         self.rendered(rendered, src)
     }
@@ -754,6 +763,10 @@ impl Run<'_, '_> {
     /// Renders a text; on an error, reports it with its line, says the fallback and stops the
     /// flow (`None`).
     fn render(&mut self, source: &str, src: Src) -> Option<String> {
+        if !source.contains("{{") {
+            // Most texts are fixed: no variables to gather.
+            return Some(source.to_string());
+        }
         let rendered = self.engine.renderer.text(source, &self.context());
         self.rendered(rendered, src)
     }

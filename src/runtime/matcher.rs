@@ -64,6 +64,8 @@ pub struct Matcher {
     idf: Vec<f64>,
     /// The intents (indexes into `intents`) whose examples use each word id.
     word_intents: Vec<Vec<u32>>,
+    /// Intents by their examples' folded text, for a message that is an example.
+    by_example: HashMap<String, Vec<u32>>,
     unknown_weight: f64,
     intents: Vec<IntentEntry>,
 }
@@ -165,7 +167,17 @@ impl Matcher {
             }
             by_len[word.chars].push(id as u32);
         }
+        let mut by_example: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, intent) in intents.iter().enumerate() {
+            for example in &intent.examples {
+                by_example
+                    .entry(example.normalized.clone())
+                    .or_default()
+                    .push(i as u32);
+            }
+        }
         Matcher {
+            by_example,
             language,
             words,
             by_text,
@@ -182,14 +194,24 @@ impl Matcher {
     /// [`THRESHOLD`]. `audience` is the contact's audience (`None`: no audience, which reaches
     /// only intents without `for`).
     pub fn best(&self, text: &str, audience: Option<&str>) -> Option<Match> {
-        self.scores(text, audience)
+        let folded = fold(text);
+        // A message that is an example, word for word, goes to that example's intent.
+        if let Some(list) = self.by_example.get(&folded) {
+            if let Some(&i) = list.iter().find(|&&i| self.reaches(i, audience)) {
+                return Some(Match {
+                    intent: self.intents[i as usize].name.clone(),
+                    score: 1.0,
+                });
+            }
+        }
+        self.candidate_scores(&folded, audience)
             .into_iter()
             .filter(|(_, score)| *score >= THRESHOLD)
             // max_by keeps the last of equals: reverse so that the first declared wins
             .rev()
             .max_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(intent, score)| Match {
-                intent: intent.to_string(),
+            .map(|(i, score)| Match {
+                intent: self.intents[i as usize].name.clone(),
                 score,
             })
     }
@@ -198,12 +220,34 @@ impl Matcher {
     /// for explaining a choice).
     pub fn scores(&self, text: &str, audience: Option<&str>) -> Vec<(&str, f64)> {
         let folded = fold(text);
-        let query = self.query(&folded);
-        let reachable: Vec<bool> = self
-            .intents
-            .iter()
-            .map(|intent| reaches(&intent.audiences, audience))
-            .collect();
+        let found = self.candidate_scores(&folded, audience);
+        (0..self.intents.len() as u32)
+            .filter(|&i| self.reaches(i, audience))
+            .map(|i| {
+                let exact = self.intents[i as usize]
+                    .examples
+                    .iter()
+                    .any(|e| e.normalized == folded);
+                let score = if exact {
+                    1.0
+                } else {
+                    found.iter().find(|(c, _)| *c == i).map_or(0.0, |(_, s)| *s)
+                };
+                (self.intents[i as usize].name.as_str(), score)
+            })
+            .collect()
+    }
+
+    fn reaches(&self, intent: u32, audience: Option<&str>) -> bool {
+        self.intents
+            .get(intent as usize)
+            .is_some_and(|i| reaches(&i.audiences, audience))
+    }
+
+    /// Scores of the reachable intents that share a word with the message (any other scores
+    /// 0), in declaration order: a message is compared with a handful of intents, not all.
+    fn candidate_scores(&self, folded: &str, audience: Option<&str>) -> Vec<(u32, f64)> {
+        let query = self.query(folded);
         // A word only unreachable intents use says as much as a word no example uses.
         let weights: Vec<f64> = query
             .iter()
@@ -213,7 +257,7 @@ impl Matcher {
                     .filter(|(id, _)| {
                         self.word_intents[*id as usize]
                             .iter()
-                            .any(|&i| reachable[i as usize])
+                            .any(|&i| self.reaches(i, audience))
                     })
                     .map(|&(id, _)| self.idf[id as usize])
                     .fold(None, |acc: Option<f64>, w| {
@@ -223,52 +267,59 @@ impl Matcher {
             })
             .collect();
         let total: f64 = weights.iter().sum();
-        let mut best_sim = vec![0.0f64; self.words.len()];
-        for q in &query {
-            for &(id, sim) in &q.matches {
-                let slot = &mut best_sim[id as usize];
-                *slot = slot.max(sim);
-            }
+        if total <= 0.0 {
+            return Vec::new();
         }
-        self.intents
+        // The best similarity of each matched example word, sorted by word id.
+        let mut best_sim: Vec<(u32, f64)> = query
             .iter()
-            .zip(&reachable)
-            .filter(|(_, reachable)| **reachable)
-            .map(|(intent, _)| {
-                let score = if intent.examples.iter().any(|e| e.normalized == folded) {
-                    1.0
-                } else if total <= 0.0 {
-                    0.0
-                } else {
-                    let explained: f64 = query
-                        .iter()
-                        .zip(&weights)
-                        .map(|(q, weight)| {
-                            let sim = q
-                                .matches
-                                .iter()
-                                .filter(|(id, _)| intent.words.binary_search(id).is_ok())
-                                .map(|&(_, sim)| sim)
-                                .fold(0.0, f64::max);
-                            weight * sim
-                        })
-                        .sum::<f64>()
-                        / total;
-                    let covered = intent
-                        .examples
-                        .iter()
-                        .filter(|e| e.total > 0.0)
-                        .map(|e| {
-                            e.words
-                                .iter()
-                                .map(|&id| self.idf[id as usize] * best_sim[id as usize])
-                                .sum::<f64>()
-                                / e.total
-                        })
-                        .fold(0.0, f64::max);
-                    (explained * covered).sqrt()
-                };
-                (intent.name.as_str(), score)
+            .flat_map(|q| q.matches.iter().copied())
+            .collect();
+        best_sim.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        best_sim.dedup_by_key(|(id, _)| *id);
+        let sim_of = |id: u32| {
+            best_sim
+                .binary_search_by_key(&id, |(w, _)| *w)
+                .map_or(0.0, |k| best_sim[k].1)
+        };
+        let mut candidates: Vec<u32> = best_sim
+            .iter()
+            .flat_map(|(id, _)| self.word_intents[*id as usize].iter().copied())
+            .filter(|&i| self.reaches(i, audience))
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates
+            .into_iter()
+            .map(|i| {
+                let intent = &self.intents[i as usize];
+                let explained: f64 = query
+                    .iter()
+                    .zip(&weights)
+                    .map(|(q, weight)| {
+                        let sim = q
+                            .matches
+                            .iter()
+                            .filter(|(id, _)| intent.words.binary_search(id).is_ok())
+                            .map(|&(_, sim)| sim)
+                            .fold(0.0, f64::max);
+                        weight * sim
+                    })
+                    .sum::<f64>()
+                    / total;
+                let covered = intent
+                    .examples
+                    .iter()
+                    .filter(|e| e.total > 0.0)
+                    .map(|e| {
+                        e.words
+                            .iter()
+                            .map(|&id| self.idf[id as usize] * sim_of(id))
+                            .sum::<f64>()
+                            / e.total
+                    })
+                    .fold(0.0, f64::max);
+                (i, (explained * covered).sqrt())
             })
             .collect()
     }

@@ -113,6 +113,12 @@ impl State {
 
     /// Reads a stored state; a state of another version is refused with a clear message.
     pub fn from_json(text: &str) -> Result<State, String> {
+        // The common case in one pass; the slower path below explains what is wrong.
+        if let Ok(state) = serde_json::from_str::<State>(text) {
+            if state.version == STATE_VERSION {
+                return Ok(state);
+            }
+        }
         let value: Value =
             serde_json::from_str(text).map_err(|e| format!("the stored state is not JSON: {e}"))?;
         match value.get("version").and_then(Value::as_u64) {
