@@ -144,3 +144,41 @@ fn chat_refuses_an_unknown_audience_and_a_collection() {
     charla_input(&["chat", "examples/totalpass", "--audience", "nobody"], "").assert_exit(2);
     charla_input(&["chat", "examples/"], "").assert_exit(2);
 }
+
+/// Without `--mock`, `charla chat` makes the call for real: here to a small HTTP server on
+/// loopback standing in for the client's API.
+#[test]
+fn chat_calls_the_api_over_http() {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut request_line = String::new();
+        reader.read_line(&mut request_line).unwrap();
+        // Read the rest of the head.
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap() > 2 {
+            line.clear();
+        }
+        let body = r#"{"status": "shipped"}"#;
+        let mut stream = stream;
+        write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+        request_line
+    });
+    let t = TempDir::new("http");
+    t.write(
+        "bot.charla",
+        format!(
+            "bot \"Shop\" {{\n  business retail\n  start home\n  api \"http://127.0.0.1:{port}/v1\"\n  support \"https://s.example\"\n}}\n\nmenu home {{\n  say \"Hi!\"\n  option \"Order\" -> order\n}}\n\nintent order {{\n  ask n \"Which order?\" as digits\n  call GET \"/orders/{{{{ n }}}}\" with {{ q: \"a b\" }} as o\n  say \"Order {{{{ n }}}}: {{{{ o.status }}}}.\"\n}}\n"
+        ),
+    );
+    let run = charla_input(&["chat", t.path().to_str().unwrap()], "hi\n1\n42\n").assert_exit(0);
+    assert!(run.stdout.contains("bot: Order 42: shipped."), "{run:?}");
+    let request_line = server.join().unwrap();
+    assert_eq!(
+        request_line.trim_end(),
+        "GET /v1/orders/42?q=a%20b HTTP/1.1"
+    );
+}

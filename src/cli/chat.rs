@@ -19,6 +19,7 @@ pub struct ChatArgs {
     #[arg(long)]
     json: bool,
     /// Answer `call`s from a file of `mock` lines (as in tests) instead of the real API
+    /// (without it, calls go to the bot's `api` over the network, 5 s at most)
     #[arg(long)]
     mock: Option<PathBuf>,
     /// Start as a contact in this audience
@@ -73,14 +74,20 @@ pub fn run(args: ChatArgs) -> u8 {
             let (next, outputs) = engine.turn(&state, inbound, &super::clock::now());
             state = next;
             let call = outputs.iter().find_map(|o| match o {
-                Output::Event(Event::Call { method, url, .. }) => {
-                    Some((method.clone(), url.clone()))
+                Output::Event(Event::Call { method, url, body }) => {
+                    Some((method.clone(), url.clone(), body.clone()))
                 }
                 _ => None,
             });
             show(&outputs, args.json);
-            let Some((method, url)) = call else { break };
-            inbound = super::mocks::answer(&mocks, &method, &url);
+            let Some((method, url, body)) = call else {
+                break;
+            };
+            inbound = if args.mock.is_some() {
+                super::mocks::answer(&mocks, &method, &url)
+            } else {
+                super::http::call(&method, &url, body.as_ref(), super::http::CHAT_TIMEOUT)
+            };
         }
     }
     0

@@ -10,6 +10,7 @@ mod check;
 mod check_options;
 mod clock;
 mod explain;
+mod http;
 mod load;
 mod mocks;
 mod output;
