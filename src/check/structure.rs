@@ -143,13 +143,8 @@ fn settings(cx: &Context, bot: &ast::Bot, out: &mut Vec<Diagnostic>) {
                 language = tag.text.clone();
             }
             Setting::Timezone(tz) => {
-                let ok = tz.value == "UTC"
-                    || (tz.value.contains('/')
-                        && tz.value.split('/').all(|p| {
-                            !p.is_empty()
-                                && p.chars()
-                                    .all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
-                        }));
+                // Checked against the IANA time zone database built into charla.
+                let ok = jiff::tz::TimeZone::get(&tz.value).is_ok();
                 if !ok {
                     out.push(
                         StructureError::NotTimeZone {

@@ -71,7 +71,8 @@ pub fn run(args: ChatArgs) -> u8 {
             Inbound::Text(line)
         };
         loop {
-            let (next, outputs) = engine.turn(&state, inbound, &super::clock::now());
+            let (next, outputs) =
+                engine.turn(&state, inbound, &super::clock::now(&model.bot.timezone));
             state = next;
             let call = outputs.iter().find_map(|o| match o {
                 Output::Event(Event::Call { method, url, body }) => {

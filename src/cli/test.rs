@@ -28,7 +28,6 @@ pub fn run(args: TestArgs) -> u8 {
         }
     };
     let json = args.checking.format == Format::Json;
-    let clock = super::clock::now();
     let (mut passed, mut failed) = (0usize, 0usize);
     let mut results = Vec::new();
     let mut report = Report::default();
@@ -49,6 +48,7 @@ pub fn run(args: TestArgs) -> u8 {
             continue;
         };
         let engine = Engine::new(&model);
+        let clock = super::clock::now(&model.bot.timezone);
         for test in &model.tests {
             let outcome = testing::run(&engine, test, &clock);
             let file = bot
