@@ -5,6 +5,7 @@ pub mod answers;
 pub mod bundle;
 pub mod engine;
 pub mod matcher;
+pub mod notify;
 pub mod render;
 pub mod state;
 pub mod testing;

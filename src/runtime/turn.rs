@@ -55,6 +55,16 @@ pub enum Message {
         button: String,
         options: Vec<Choice>,
     },
+    /// An approved template the business sends first (see [`super::notify`]): its name,
+    /// language and parameters as WhatsApp takes them, the body as the contact will read it,
+    /// and its quick-reply buttons (ids as [`super::engine::Engine::template_button_id`]).
+    Template {
+        name: String,
+        language: String,
+        parameters: Vec<String>,
+        body: String,
+        buttons: Vec<Choice>,
+    },
 }
 
 impl Message {
@@ -62,7 +72,9 @@ impl Message {
     pub fn text(&self) -> &str {
         match self {
             Message::Text { text } => text,
-            Message::Buttons { body, .. } | Message::List { body, .. } => body,
+            Message::Buttons { body, .. }
+            | Message::List { body, .. }
+            | Message::Template { body, .. } => body,
         }
     }
 
@@ -70,6 +82,7 @@ impl Message {
         match self {
             Message::Text { .. } => &[],
             Message::Buttons { options, .. } | Message::List { options, .. } => options,
+            Message::Template { buttons, .. } => buttons,
         }
     }
 }

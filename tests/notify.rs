@@ -1,0 +1,89 @@
+//! Templates the business sends first: only to opted-in contacts who have not opted out, with
+//! the right parameters; a tap on a template button leads to its target.
+
+#[allow(dead_code)]
+mod support;
+
+use charla::runtime::answers::Date;
+use charla::runtime::engine::Engine;
+use charla::runtime::notify::{notify, Refusal};
+use charla::runtime::state::Contact;
+use charla::runtime::turn::{Clock, Event, Inbound, Message, Output};
+
+fn totalpass() -> charla::model::Model {
+    let (sources, _) = support::read_bot(&support::crate_root().join("examples/totalpass"));
+    charla::compile(&sources, &charla::Options::default())
+        .model
+        .expect("totalpass compiles")
+}
+
+fn clock() -> Clock {
+    let today = Date::new(2026, 11, 25).unwrap();
+    Clock {
+        now: today.to_unix_days() * 86_400,
+        today,
+    }
+}
+
+#[test]
+fn a_template_goes_only_to_contacts_who_opted_in_with_the_right_parameters() {
+    let model = totalpass();
+    let engine = Engine::new(&model);
+    let mut state = engine.new_state(Contact {
+        id: "+55".into(),
+        name: "Ana".into(),
+        phone: "+55".into(),
+        language: String::new(),
+    });
+    state.audience = Some("member".into());
+    let params = ["Yoga".to_string(), "7h".to_string()];
+    assert_eq!(
+        notify(&engine, &state, "class_reminder", &params),
+        Err(Refusal::NotOptedIn)
+    );
+    assert!(matches!(
+        notify(&engine, &state, "nope", &params),
+        Err(Refusal::UnknownTemplate { .. })
+    ));
+
+    state.opted_in = true;
+    assert_eq!(
+        notify(&engine, &state, "class_reminder", &params[..1]),
+        Err(Refusal::ParameterCount {
+            expected: 2,
+            given: 1
+        })
+    );
+    let message = notify(&engine, &state, "class_reminder", &params).unwrap();
+    assert_eq!(
+        message.text(),
+        "Olá! Sua aula de Yoga começa às 7h. Até já!"
+    );
+    let Message::Template {
+        language, buttons, ..
+    } = &message
+    else {
+        panic!("{message:?}")
+    };
+    assert_eq!(language, "pt-BR");
+
+    // Tapping the button goes to its target, `cancel_class`.
+    let tap = Inbound::TemplateButton {
+        payload: buttons[0].id.clone(),
+        text: buttons[0].label.clone(),
+    };
+    let (_, outputs) = engine.turn(&state, tap, &clock());
+    assert!(
+        outputs.contains(&Output::Event(Event::Intent {
+            name: "cancel_class".into()
+        })),
+        "{outputs:?}"
+    );
+
+    // An opt-out word, and nothing more can be sent.
+    let (state, _) = engine.turn(&state, Inbound::Text("SAIR".into()), &clock());
+    assert_eq!(
+        notify(&engine, &state, "class_reminder", &params),
+        Err(Refusal::OptedOut)
+    );
+}
