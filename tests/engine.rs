@@ -97,7 +97,9 @@ fn line(output: &Output) -> String {
             button,
             options,
         }) => format!("list {body:?} {button:?} [{}]", labels(options)),
-        Output::Message(Message::Template { name, body, .. }) => format!("template {name} {body:?}"),
+        Output::Message(Message::Template { name, body, .. }) => {
+            format!("template {name} {body:?}")
+        }
         Output::Event(event) => match event {
             Event::Menu { name } => format!("menu {name}"),
             Event::Intent { name } => format!("intent {name}"),

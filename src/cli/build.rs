@@ -10,6 +10,9 @@ use std::path::PathBuf;
 pub enum Emit {
     /// The JSON flow bundle (schema/bundle.schema.json)
     Bundle,
+    /// A standalone executable: charla's runtime with the bundle inside (`NAME info`,
+    /// `NAME chat`); it needs neither charla nor the sources to run
+    Binary,
 }
 
 /// Check one bot and write what it compiles to
@@ -67,8 +70,16 @@ pub fn run(args: BuildArgs) -> u8 {
             return EXIT_ERRORS;
         }
     };
+    let bundle = crate::emit::bundle::emit(&model, &bot.relative_names);
     let bytes = match args.emit {
-        Emit::Bundle => crate::emit::bundle::emit(&model, &bot.relative_names),
+        Emit::Bundle => bundle,
+        Emit::Binary => match runtime_executable() {
+            Ok(runtime) => crate::emit::binary::append(&runtime, &bundle),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return EXIT_USAGE;
+            }
+        },
     };
     // The process ends right after this: giving the tree and the model back to the allocator
     // node by node would only slow a large build down (tens of milliseconds at 10,000 menus).
@@ -78,7 +89,13 @@ pub fn run(args: BuildArgs) -> u8 {
         use std::io::Write;
         std::io::stdout().write_all(&bytes)
     } else {
-        std::fs::write(&args.output, &bytes)
+        std::fs::write(&args.output, &bytes).and_then(|()| {
+            if args.emit == Emit::Binary {
+                make_executable(&args.output)
+            } else {
+                Ok(())
+            }
+        })
     };
     match written {
         Ok(()) => {
@@ -97,4 +114,22 @@ pub fn run(args: BuildArgs) -> u8 {
             EXIT_USAGE
         }
     }
+}
+
+/// This executable's bytes: the runtime every built bot carries.
+fn runtime_executable() -> Result<Vec<u8>, String> {
+    let path =
+        std::env::current_exe().map_err(|e| format!("cannot find charla's own executable: {e}"))?;
+    std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
+}
+
+#[cfg(unix)]
+fn make_executable(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+}
+
+#[cfg(not(unix))]
+fn make_executable(_path: &std::path::Path) -> std::io::Result<()> {
+    Ok(())
 }

@@ -15,6 +15,13 @@ use std::path::PathBuf;
 pub struct ChatArgs {
     /// The bot: a `.charla` file, a folder of them, or a bundle built with `charla build`
     path: PathBuf,
+    #[command(flatten)]
+    options: ChatOptions,
+}
+
+/// How to chat: the same for `charla chat` and a built bot's `chat`.
+#[derive(clap::Args)]
+pub struct ChatOptions {
     /// Print one JSON object per bot message and per state change
     #[arg(long)]
     json: bool,
@@ -34,12 +41,26 @@ pub struct ChatArgs {
 }
 
 pub fn run(args: ChatArgs) -> u8 {
-    let (model, mocks) = match load_model(&args) {
-        Ok(loaded) => loaded,
+    match load_model(&args) {
+        Ok(model) => converse(&model, &args.options),
         Err((code, message)) => {
             eprintln!("{message}");
-            return code;
+            code
         }
+    }
+}
+
+/// The conversation itself: one line of standard input per message, until it ends.
+pub fn converse(model: &crate::model::Model, args: &ChatOptions) -> u8 {
+    let mocks = match &args.mock {
+        Some(path) => match super::mocks::read(path, model) {
+            Ok(mocks) => mocks,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return EXIT_USAGE;
+            }
+        },
+        None => Vec::new(),
     };
     if let Some(audience) = &args.audience {
         if !model.audiences.contains_key(audience) {
@@ -47,7 +68,7 @@ pub fn run(args: ChatArgs) -> u8 {
             return EXIT_USAGE;
         }
     }
-    let engine = Engine::new(&model);
+    let engine = Engine::new(model);
     let contact = Contact {
         id: args.phone.clone(),
         name: args.contact_name.clone(),
@@ -94,10 +115,8 @@ pub fn run(args: ChatArgs) -> u8 {
     0
 }
 
-/// The model from sources or a bundle, and the mocks.
-fn load_model(
-    args: &ChatArgs,
-) -> Result<(crate::model::Model, Vec<crate::model::Mock>), (u8, String)> {
+/// The model from sources or a bundle.
+fn load_model(args: &ChatArgs) -> Result<crate::model::Model, (u8, String)> {
     let is_bundle = args.path.extension().is_some_and(|e| e == "json");
     let model = if is_bundle {
         let bytes = std::fs::read(&args.path).map_err(|e| {
@@ -143,13 +162,7 @@ fn load_model(
             }
         }
     };
-    let mocks = match &args.mock {
-        Some(path) => {
-            super::mocks::read(path, &model).map_err(|m| (EXIT_USAGE, format!("error: {m}")))?
-        }
-        None => Vec::new(),
-    };
-    Ok((model, mocks))
+    Ok(model)
 }
 
 fn show(outputs: &[Output], json: bool) {

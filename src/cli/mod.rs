@@ -4,6 +4,7 @@
 //! Exit codes: 0 fine (warnings allowed), 1 the bot has errors (or warnings with
 //! `--deny-warnings`), 2 usage or I/O error.
 
+mod bot;
 mod build;
 mod chat;
 mod check;
@@ -42,6 +43,10 @@ pub const EXIT_ERRORS: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
 pub fn run() -> ExitCode {
+    // A built bot is this executable with a bundle at its end: it runs as that bot.
+    if let Some(bundle) = bot::embedded() {
+        return bot::run(bundle);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
