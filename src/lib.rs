@@ -9,6 +9,7 @@
 //! (and hands file reading in as a function where the language needs it: `policy "path"`).
 
 pub mod ast;
+pub mod channels;
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
