@@ -1,5 +1,5 @@
 //! The Meta WhatsApp Cloud API channel as pure functions (`charla::channels::meta`): webhook
-//! signatures and verification, every real webhook body in `../shared/fixtures/whatsapp-cloud`,
+//! signatures and verification, every real webhook body in `tests/whatsapp-cloud/`,
 //! batched and hostile bodies, send API bodies and send error classification.
 
 use charla::channels::meta::{
@@ -30,8 +30,10 @@ fn sign(secret: &[u8], body: &[u8]) -> String {
     format!("sha256={hex}")
 }
 
+/// The real webhook bodies (`tests/whatsapp-cloud/`, copied from `../shared/fixtures/` with
+/// their licence, so a clean clone anywhere has them).
 fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/whatsapp-cloud")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/whatsapp-cloud")
 }
 
 /// Every `*.json` in the fixtures folder, by name, with its bytes. Fails (never skips) when the
