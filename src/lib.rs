@@ -1,12 +1,15 @@
-//! charla: a compiler for WhatsApp customer-care bots.
+//! charla: a compiler for WhatsApp customer-care bots, and the runtime that serves them.
 //!
 //! ```text
 //! source files ──syntax::parse_file──▶ ast::File (spans, comments)        one per file
 //!              ──check::check──▶ diagnostics + model::Model               names, limits, policy, flow
 //!              ──emit::bundle──▶ bundle JSON                              deterministic, source-mapped
+//!              ──emit::binary──▶ a standalone bot executable
+//! model ──runtime::engine──▶ one conversation turn at a time (pure state machine)
+//!       ──channels::{meta, twilio}──▶ webhooks in, replies out (pure)
 //! ```
-//! Everything here is pure: no file, network or terminal I/O. Only `cli` touches the world
-//! (and hands file reading in as a function where the language needs it: `policy "path"`).
+//! Everything here is pure: no file, network, clock or terminal I/O. Only `cli` touches the
+//! world (and hands file reading in as a function where the language needs it: `policy "path"`).
 
 pub mod ast;
 pub mod channels;
