@@ -8,8 +8,9 @@
 //! model ──runtime::engine──▶ one conversation turn at a time (pure state machine)
 //!       ──channels::{meta, twilio}──▶ webhooks in, replies out (pure)
 //! ```
-//! Everything here is pure: no file, network, clock or terminal I/O. Only `cli` touches the
-//! world (and hands file reading in as a function where the language needs it: `policy "path"`).
+//! Everything here is pure (no file, network, clock or terminal I/O) except `store`, the
+//! conversation store on SQLite, and `cli`, which touches the world (and hands file reading in as
+//! a function where the language needs it: `policy "path"`).
 
 pub mod ast;
 pub mod channels;
@@ -23,6 +24,7 @@ pub mod model;
 pub mod policy;
 pub mod runtime;
 pub mod source;
+pub mod store;
 pub mod syntax;
 
 use diagnostic::Diagnostic;

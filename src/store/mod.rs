@@ -1,0 +1,117 @@
+//! Durable state behind one small interface: a contact's conversation [`State`], the inbound
+//! message ids already processed, and the outbox of replies waiting to be sent.
+//!
+//! ```text
+//! webhook ──seen?──▶ engine ──Turn──▶ commit (one transaction: state + inbound id + outbox)
+//! sender  ──claim──▶ send API ──▶ sent | failed (retry at, or give up)
+//! ```
+//! A reply is written in the same transaction as the state change that produced it, so it is
+//! never lost (the process may die after the commit: the row waits in the outbox) and never
+//! duplicated (a retried webhook finds its id already seen; a row marked `sent` is never claimed
+//! again). [`sqlite::SqliteStore`] is the embedded store; a PostgreSQL store for several server
+//! instances implements the same trait.
+
+pub mod sqlite;
+
+use crate::runtime::state::State;
+use std::fmt;
+
+pub use sqlite::SqliteStore;
+
+/// One processed message (or one proactive send): everything it changed, written at once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Turn {
+    /// The channel's id of the inbound message; `None` for turns no message caused (a
+    /// `notify`, a handoff release).
+    pub inbound_id: Option<String>,
+    /// The contact whose state this is (the key [`Store::load`] takes).
+    pub contact: String,
+    pub state: State,
+    /// Replies to send, in order.
+    pub outbox: Vec<Outgoing>,
+}
+
+/// A reply to enqueue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// Which channel sends it (e.g. `meta`, `twilio`).
+    pub channel: String,
+    /// The recipient, as the channel addresses it.
+    pub to: String,
+    /// The message, as JSON text.
+    pub payload: String,
+}
+
+/// A reply claimed for sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub channel: String,
+    pub to: String,
+    pub payload: String,
+    /// How many times the row was claimed, this claim included (1 on the first try): the
+    /// sender computes its backoff from it.
+    pub attempts: u32,
+}
+
+/// What can go wrong in a store. Never a panic: the server keeps serving other contacts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// The database failed (I/O, locking, a newer schema...).
+    Backend(String),
+    /// A stored state that cannot be read back.
+    Corrupt { contact: String, message: String },
+    /// [`Store::commit`] of a turn whose inbound id was already processed: nothing was written.
+    Duplicate(String),
+    /// [`Store::sent`] or [`Store::failed`] of an outbox row that does not exist (or, for
+    /// `failed`, was already sent).
+    NoSuchRow(i64),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Backend(message) => write!(f, "store: {message}"),
+            StoreError::Corrupt { contact, message } => {
+                write!(
+                    f,
+                    "store: the state of contact `{contact}` cannot be read: {message}"
+                )
+            }
+            StoreError::Duplicate(id) => write!(
+                f,
+                "store: inbound message `{id}` was already processed; nothing was written"
+            ),
+            StoreError::NoSuchRow(id) => write!(f, "store: there is no outbox row {id}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// The durable store. Small, synchronous and object-safe (`Box<dyn Store>`): an async server
+/// calls it from a blocking task or behind a mutex.
+pub trait Store: Send {
+    /// The contact's state, or `None` for a contact never seen.
+    fn load(&mut self, contact: &str) -> Result<Option<State>, StoreError>;
+
+    /// Whether the inbound message was already processed (committed).
+    fn seen(&mut self, inbound_id: &str) -> Result<bool, StoreError>;
+
+    /// Writes the turn in one transaction: the state saved, the inbound id recorded, the
+    /// outbox rows enqueued (due at once). All or nothing: if the inbound id was already
+    /// recorded, the commit fails with [`StoreError::Duplicate`] and nothing is written (so two
+    /// deliveries of one webhook racing each other produce one reply).
+    fn commit(&mut self, turn: Turn) -> Result<(), StoreError>;
+
+    /// Up to `limit` rows due at `now` (unix seconds), oldest first, leased for sending: they are
+    /// not claimed again until [`Store::sent`], [`Store::failed`], or the lease runs out (the
+    /// sender died mid-send).
+    fn claim(&mut self, now: i64, limit: usize) -> Result<Vec<OutboxRow>, StoreError>;
+
+    /// The API accepted the row: it is never claimed again.
+    fn sent(&mut self, id: i64) -> Result<(), StoreError>;
+
+    /// Sending the row failed: try again at `retry_at` (unix seconds), or give up with `None`.
+    fn failed(&mut self, id: i64, retry_at: Option<i64>, error: &str) -> Result<(), StoreError>;
+}

@@ -1,0 +1,271 @@
+//! The embedded store: one SQLite file in WAL mode.
+//!
+//! Tables (schema version [`SCHEMA_VERSION`], kept in `schema_version`):
+//! - `states(contact, state, updated_at)`: [`State::to_json`] text per contact (audience,
+//!   opt-in/out and last inbound time are inside the state);
+//! - `inbound(id, at)`: processed inbound message ids;
+//! - `outbox(id, contact, channel, recipient, payload, status, attempts, due_at, lease_until,
+//!   last_error, created_at, sent_at)`: `status` is `pending`, `sent` or `failed` (given up).
+
+use super::{OutboxRow, Store, StoreError, Turn};
+use crate::runtime::state::State;
+use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
+use std::path::Path;
+use std::time::Duration;
+
+/// The version of the tables below; a file made by a newer charla is refused.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// How long a claimed row stays leased before another claim may take it, by default.
+pub const DEFAULT_LEASE_SECS: i64 = 60;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS states (
+    contact    TEXT PRIMARY KEY NOT NULL,
+    state      TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS inbound (
+    id TEXT PRIMARY KEY NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    contact     TEXT NOT NULL,
+    channel     TEXT NOT NULL,
+    recipient   TEXT NOT NULL,
+    payload     TEXT NOT NULL,
+    status      TEXT NOT NULL DEFAULT 'pending',
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    due_at      INTEGER NOT NULL DEFAULT 0,
+    lease_until INTEGER,
+    last_error  TEXT,
+    created_at  INTEGER NOT NULL,
+    sent_at     INTEGER
+);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (due_at, id) WHERE status = 'pending';
+";
+
+/// A [`Store`] in one SQLite file.
+pub struct SqliteStore {
+    conn: Connection,
+    lease_secs: i64,
+}
+
+fn backend(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl SqliteStore {
+    /// Opens the database at `path`, creating the file and its tables if missing.
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
+        let path = path.as_ref();
+        let conn = Connection::open(path)
+            .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
+        conn.busy_timeout(Duration::from_secs(5)).map_err(backend)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
+            .map_err(backend)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Backend(format!(
+                "{} cannot use WAL journaling (got `{mode}`)",
+                path.display()
+            )));
+        }
+        conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
+            .map_err(backend)?;
+        let mut store = SqliteStore {
+            conn,
+            lease_secs: DEFAULT_LEASE_SECS,
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Sets how long a claimed row stays leased (seconds).
+    pub fn set_lease(&mut self, secs: i64) {
+        self.lease_secs = secs;
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+            [],
+        )
+        .map_err(backend)?;
+        let version: Option<i64> = tx
+            .query_row("SELECT max(version) FROM schema_version", [], |row| {
+                row.get(0)
+            })
+            .map_err(backend)?;
+        match version {
+            None => {
+                tx.execute_batch(SCHEMA).map_err(backend)?;
+                tx.execute(
+                    "INSERT INTO schema_version (version) VALUES (?1)",
+                    [SCHEMA_VERSION],
+                )
+                .map_err(backend)?;
+            }
+            Some(v) if v == SCHEMA_VERSION => {}
+            Some(v) => {
+                return Err(StoreError::Backend(format!(
+                    "the database has schema version {v}; this charla reads version \
+                     {SCHEMA_VERSION}"
+                )))
+            }
+        }
+        tx.commit().map_err(backend)
+    }
+}
+
+impl Store for SqliteStore {
+    fn load(&mut self, contact: &str) -> Result<Option<State>, StoreError> {
+        let text: Option<String> = self
+            .conn
+            .prepare_cached("SELECT state FROM states WHERE contact = ?1")
+            .and_then(|mut stmt| stmt.query_row([contact], |row| row.get(0)).optional())
+            .map_err(backend)?;
+        match text {
+            None => Ok(None),
+            Some(text) => {
+                State::from_json(&text)
+                    .map(Some)
+                    .map_err(|message| StoreError::Corrupt {
+                        contact: contact.to_string(),
+                        message,
+                    })
+            }
+        }
+    }
+
+    fn seen(&mut self, inbound_id: &str) -> Result<bool, StoreError> {
+        self.conn
+            .prepare_cached("SELECT 1 FROM inbound WHERE id = ?1")
+            .and_then(|mut stmt| stmt.exists([inbound_id]))
+            .map_err(backend)
+    }
+
+    fn commit(&mut self, turn: Turn) -> Result<(), StoreError> {
+        // IMMEDIATE: take the write lock up front, so the transaction never fails half-way on a
+        // lock upgrade. Dropping `tx` without committing rolls everything back.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        if let Some(id) = &turn.inbound_id {
+            let inserted = tx
+                .prepare_cached("INSERT INTO inbound (id, at) VALUES (?1, unixepoch())")
+                .and_then(|mut stmt| stmt.execute([id]));
+            match inserted {
+                Ok(_) => {}
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == ErrorCode::ConstraintViolation =>
+                {
+                    return Err(StoreError::Duplicate(id.clone()));
+                }
+                Err(e) => return Err(backend(e)),
+            }
+        }
+        tx.prepare_cached(
+            "INSERT INTO states (contact, state, updated_at) VALUES (?1, ?2, unixepoch())
+             ON CONFLICT (contact) DO UPDATE SET state = excluded.state,
+                                                 updated_at = excluded.updated_at",
+        )
+        .and_then(|mut stmt| stmt.execute(params![turn.contact, turn.state.to_json()]))
+        .map_err(backend)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO outbox (contact, channel, recipient, payload, created_at)
+                     VALUES (?1, ?2, ?3, ?4, unixepoch())",
+                )
+                .map_err(backend)?;
+            for out in &turn.outbox {
+                stmt.execute(params![turn.contact, out.channel, out.to, out.payload])
+                    .map_err(backend)?;
+            }
+        }
+        tx.commit().map_err(backend)
+    }
+
+    fn claim(&mut self, now: i64, limit: usize) -> Result<Vec<OutboxRow>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let lease_until = now.saturating_add(self.lease_secs);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let rows = tx
+            .prepare_cached(
+                "UPDATE outbox SET attempts = attempts + 1, lease_until = ?2
+                 WHERE id IN (SELECT id FROM outbox
+                              WHERE status = 'pending' AND due_at <= ?1
+                                AND (lease_until IS NULL OR lease_until <= ?1)
+                              ORDER BY id LIMIT ?3)
+                 RETURNING id, channel, recipient, payload, attempts",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map(params![now, lease_until, limit], |row| {
+                    Ok(OutboxRow {
+                        id: row.get(0)?,
+                        channel: row.get(1)?,
+                        to: row.get(2)?,
+                        payload: row.get(3)?,
+                        attempts: row.get(4)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(backend)?;
+        tx.commit().map_err(backend)?;
+        let mut rows = rows;
+        // RETURNING gives no order: oldest first.
+        rows.sort_by_key(|row| row.id);
+        Ok(rows)
+    }
+
+    fn sent(&mut self, id: i64) -> Result<(), StoreError> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE outbox SET status = 'sent', lease_until = NULL, sent_at = unixepoch()
+                 WHERE id = ?1",
+            )
+            .and_then(|mut stmt| stmt.execute([id]))
+            .map_err(backend)?;
+        if changed == 0 {
+            return Err(StoreError::NoSuchRow(id));
+        }
+        Ok(())
+    }
+
+    fn failed(&mut self, id: i64, retry_at: Option<i64>, error: &str) -> Result<(), StoreError> {
+        let changed = match retry_at {
+            Some(at) => self
+                .conn
+                .prepare_cached(
+                    "UPDATE outbox SET status = 'pending', due_at = ?2, lease_until = NULL,
+                                       last_error = ?3
+                     WHERE id = ?1 AND status != 'sent'",
+                )
+                .and_then(|mut stmt| stmt.execute(params![id, at, error])),
+            None => self
+                .conn
+                .prepare_cached(
+                    "UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = ?2
+                     WHERE id = ?1 AND status != 'sent'",
+                )
+                .and_then(|mut stmt| stmt.execute(params![id, error])),
+        }
+        .map_err(backend)?;
+        if changed == 0 {
+            return Err(StoreError::NoSuchRow(id));
+        }
+        Ok(())
+    }
+}
