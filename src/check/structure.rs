@@ -150,6 +150,7 @@ fn settings(cx: &Context, bot: &ast::Bot, out: &mut Vec<Diagnostic>) {
                         StructureError::NotTimeZone {
                             value: tz.value.clone(),
                             span: tz.span,
+                            suggestion: closest_zone(&tz.value),
                         }
                         .to_diagnostic(),
                     );
@@ -316,4 +317,15 @@ fn keyword_span(span: Span, word: &str) -> Span {
         end: (span.start + len).min(span.end),
         ..span
     }
+}
+
+/// The IANA zone name closest to a misspelt one (`America/Sao_Pualo`), from the database
+/// built into charla.
+fn closest_zone(value: &str) -> Option<String> {
+    // `GMT-3` is an offset, not a place: a zone one letter away (`GMT-0`) would be wrong.
+    if value.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let names: Vec<String> = jiff::tz::db().available().map(|name| name.to_string()).collect();
+    crate::diagnostic::did_you_mean(value, names.iter().map(String::as_str)).map(str::to_string)
 }

@@ -27,6 +27,8 @@ pub enum StructureError {
     NotTimeZone {
         value: String,
         span: Span,
+        /// The closest zone name, when one is close.
+        suggestion: Option<String>,
     },
     ZeroSession {
         span: Span,
@@ -104,13 +106,16 @@ impl StructureError {
             .with_help(
                 "add a line such as `business retail`; `charla explain E0301` lists the categories",
             ),
-            StructureError::NotTimeZone { value, span } => Diagnostic::new(
+            StructureError::NotTimeZone { value, span, suggestion } => Diagnostic::new(
                 "E0110",
                 format!("`{value}` is not a time zone"),
                 *span,
                 "expected an IANA zone",
             )
-            .with_help("write a zone such as \"America/Sao_Paulo\", \"Europe/Madrid\" or \"UTC\""),
+            .with_help(match suggestion {
+                Some(zone) => format!("did you mean \"{zone}\"?"),
+                None => "write a zone such as \"America/Sao_Paulo\", \"Europe/Madrid\" or \"UTC\"".to_string(),
+            }),
             StructureError::ZeroSession { span } => {
                 Diagnostic::new("E0110", "a session cannot last zero time", *span, "zero")
                     .with_help("write a duration such as `24h`")
