@@ -326,6 +326,9 @@ fn closest_zone(value: &str) -> Option<String> {
     if value.chars().any(|c| c.is_ascii_digit()) {
         return None;
     }
-    let names: Vec<String> = jiff::tz::db().available().map(|name| name.to_string()).collect();
+    let names: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|name| name.to_string())
+        .collect();
     crate::diagnostic::did_you_mean(value, names.iter().map(String::as_str)).map(str::to_string)
 }
