@@ -3,6 +3,7 @@
 
 use super::Run;
 use crate::model::Src;
+use crate::runtime::render::percent_encode;
 use crate::runtime::turn::Event;
 use serde_json::{Map, Value};
 
@@ -90,12 +91,14 @@ pub(super) fn with_query(url: &str, values: &Map<String, Value>) -> String {
     }
     let query: Vec<String> = values
         .iter()
-        .map(|(k, v)| format!("{}={}", percent(k), percent(v.as_str().unwrap_or_default())))
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                percent_encode(k),
+                percent_encode(v.as_str().unwrap_or_default())
+            )
+        })
         .collect();
     let joiner = if url.contains('?') { '&' } else { '?' };
     format!("{url}{joiner}{}", query.join("&"))
-}
-
-fn percent(text: &str) -> String {
-    crate::runtime::render::percent_encode(text)
 }
