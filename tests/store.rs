@@ -38,6 +38,7 @@ fn reply(to: &str, text: &str) -> Outgoing {
 fn turn(inbound: Option<&str>, contact: &str, state: State, outbox: Vec<Outgoing>) -> Turn {
     Turn {
         inbound_id: inbound.map(str::to_string),
+        reply: None,
         contact: contact.to_string(),
         state,
         outbox,
@@ -201,7 +202,7 @@ fn the_outbox_claims_sends_and_retries() {
     assert_eq!(payloads(&rows), ["three"]);
     let three = rows[0].id;
 
-    store.sent(one).unwrap();
+    store.sent(one, None).unwrap();
     store.failed(two, Some(now + 30), "HTTP 503").unwrap();
     store.failed(three, None, "131026: undeliverable").unwrap();
 
@@ -210,11 +211,11 @@ fn the_outbox_claims_sends_and_retries() {
     let rows = store.claim(now + 30, 10).unwrap();
     assert_eq!(payloads(&rows), ["two"]);
     assert_eq!(rows[0].attempts, 2);
-    store.sent(two).unwrap();
+    store.sent(two, None).unwrap();
     assert!(store.claim(i64::MAX / 2, 10).unwrap().is_empty());
 
     // Unknown rows are an error, not a panic; a sent row cannot be failed.
-    assert_eq!(store.sent(9_999), Err(StoreError::NoSuchRow(9_999)));
+    assert_eq!(store.sent(9_999, None), Err(StoreError::NoSuchRow(9_999)));
     assert_eq!(
         store.failed(one, Some(now), "late"),
         Err(StoreError::NoSuchRow(one))
@@ -256,11 +257,14 @@ fn reopening_keeps_everything() {
                 Some("m1"),
                 "c1",
                 kept.clone(),
-                vec![reply("+1", "one"), reply("+1", "two"), reply("+1", "three")],
+                vec![reply("+1", "one"), reply("+1", "two")],
             ))
             .unwrap();
+        store
+            .commit(turn(None, "c2", state("c2"), vec![reply("+2", "three")]))
+            .unwrap();
         let rows = store.claim(100, 1).unwrap();
-        store.sent(rows[0].id).unwrap();
+        store.sent(rows[0].id, None).unwrap();
         let rows = store.claim(100, 1).unwrap();
         store.failed(rows[0].id, Some(200), "HTTP 429").unwrap();
         // Leased, and the process dies before the send finishes.
@@ -362,4 +366,60 @@ fn a_file_that_is_not_a_database_is_an_error() {
         SqliteStore::open(&path),
         Err(StoreError::Backend(_))
     ));
+}
+
+/// One contact's replies go out in order: a later row waits while an earlier one is leased or
+/// waiting for a retry, and other contacts are not held up.
+#[test]
+fn a_contacts_replies_are_claimed_in_order() {
+    let dir = TempDir::new("store");
+    let mut store = SqliteStore::open(db(&dir)).unwrap();
+    store
+        .commit(turn(
+            Some("m1"),
+            "c1",
+            state("c1"),
+            vec![reply("+1", "a1"), reply("+1", "a2")],
+        ))
+        .unwrap();
+    store
+        .commit(turn(Some("m2"), "c2", state("c2"), vec![reply("+2", "b1")]))
+        .unwrap();
+    // A claim too small for both of c1's rows takes the first; the second waits for it.
+    let first = store.claim(100, 1).unwrap();
+    assert_eq!(payloads(&first), ["a1"]);
+    assert_eq!(payloads(&store.claim(100, 10).unwrap()), ["b1"]);
+    store.failed(first[0].id, Some(150), "HTTP 503").unwrap();
+    assert!(store.claim(100, 10).unwrap().is_empty());
+    // Due again: both of c1's rows together, in order.
+    let rows = store.claim(150, 10).unwrap();
+    assert_eq!(payloads(&rows), ["a1", "a2"]);
+    // A row given back untried does not count an attempt.
+    store.release(rows[1].id).unwrap();
+    store.sent(rows[0].id, Some("wamid.x")).unwrap();
+    let again = store.claim(150, 10).unwrap();
+    assert_eq!(payloads(&again), ["a2"]);
+    assert_eq!(again[0].attempts, 1);
+    // a2, and b1 (claimed, not yet sent).
+    assert_eq!(store.pending().unwrap(), 2);
+}
+
+#[test]
+fn a_reply_kept_with_its_inbound_id_comes_back() {
+    let dir = TempDir::new("store");
+    let mut store = SqliteStore::open(db(&dir)).unwrap();
+    let mut t = turn(Some("SM1"), "c1", state("c1"), vec![]);
+    t.reply = Some("<Response/>".to_string());
+    store.commit(t).unwrap();
+    assert_eq!(store.reply("SM1").unwrap().as_deref(), Some("<Response/>"));
+    assert_eq!(store.reply("SM2").unwrap(), None);
+    store
+        .record_status(&charla::store::DeliveryStatus {
+            message_id: "wamid.x".into(),
+            status: "delivered".into(),
+            recipient: Some("5511".into()),
+            at: Some(1),
+            errors: vec![],
+        })
+        .unwrap();
 }

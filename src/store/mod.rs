@@ -29,6 +29,9 @@ pub struct Turn {
     pub state: State,
     /// Replies to send, in order.
     pub outbox: Vec<Outgoing>,
+    /// The answer given in the webhook's own HTTP response (Twilio's TwiML), kept with the
+    /// inbound id so that a retried delivery gets the same answer (see [`Store::reply`]).
+    pub reply: Option<String>,
 }
 
 /// A reply to enqueue.
@@ -98,6 +101,10 @@ pub trait Store: Send {
     /// Whether the inbound message was already processed (committed).
     fn seen(&mut self, inbound_id: &str) -> Result<bool, StoreError>;
 
+    /// The [`Turn::reply`] committed with an inbound id (`None` if the id is unknown or its
+    /// turn kept no reply).
+    fn reply(&mut self, inbound_id: &str) -> Result<Option<String>, StoreError>;
+
     /// Writes the turn in one transaction: the state saved, the inbound id recorded, the
     /// outbox rows enqueued (due at once). All or nothing: if the inbound id was already
     /// recorded, the commit fails with [`StoreError::Duplicate`] and nothing is written (so two
@@ -105,13 +112,39 @@ pub trait Store: Send {
     fn commit(&mut self, turn: Turn) -> Result<(), StoreError>;
 
     /// Up to `limit` rows due at `now` (unix seconds), oldest first, leased for sending: they are
-    /// not claimed again until [`Store::sent`], [`Store::failed`], or the lease runs out (the
-    /// sender died mid-send).
+    /// not claimed again until [`Store::sent`], [`Store::failed`], [`Store::release`], or the
+    /// lease runs out (the sender died mid-send). A row is claimed only when every earlier
+    /// pending row of the same contact is claimed with it, so one contact's replies go out in
+    /// order even with several senders.
     fn claim(&mut self, now: i64, limit: usize) -> Result<Vec<OutboxRow>, StoreError>;
 
-    /// The API accepted the row: it is never claimed again.
-    fn sent(&mut self, id: i64) -> Result<(), StoreError>;
+    /// The API accepted the row (`remote_id`: the channel's id for it, to match delivery
+    /// statuses): it is never claimed again.
+    fn sent(&mut self, id: i64, remote_id: Option<&str>) -> Result<(), StoreError>;
+
+    /// Gives a claimed row back untried (an earlier reply to the same contact failed): its lease
+    /// ends and its attempt is not counted.
+    fn release(&mut self, id: i64) -> Result<(), StoreError>;
 
     /// Sending the row failed: try again at `retry_at` (unix seconds), or give up with `None`.
     fn failed(&mut self, id: i64, retry_at: Option<i64>, error: &str) -> Result<(), StoreError>;
+
+    /// Records a delivery status of a sent message (`sent`, `delivered`, `read`, `failed`...).
+    fn record_status(&mut self, status: &DeliveryStatus) -> Result<(), StoreError>;
+
+    /// How many outbox rows wait to be sent (for `/metrics` and `/healthz`).
+    fn pending(&mut self) -> Result<u64, StoreError>;
+}
+
+/// A delivery status as a channel reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryStatus {
+    /// The channel's id of the sent message (Meta's `wamid.…`).
+    pub message_id: String,
+    pub status: String,
+    pub recipient: Option<String>,
+    /// Unix seconds, as the channel gave it.
+    pub at: Option<i64>,
+    /// One line per error the channel gave.
+    pub errors: Vec<String>,
 }

@@ -3,11 +3,14 @@
 //! Tables (schema version [`SCHEMA_VERSION`], kept in `schema_version`):
 //! - `states(contact, state, updated_at)`: [`State::to_json`] text per contact (audience,
 //!   opt-in/out and last inbound time are inside the state);
-//! - `inbound(id, at)`: processed inbound message ids;
+//! - `inbound(id, at, reply)`: processed inbound message ids, with the answer given in the
+//!   webhook's response when there was one;
 //! - `outbox(id, contact, channel, recipient, payload, status, attempts, due_at, lease_until,
-//!   last_error, created_at, sent_at)`: `status` is `pending`, `sent` or `failed` (given up).
+//!   last_error, created_at, sent_at, remote_id)`: `status` is `pending`, `sent` or `failed`
+//!   (given up);
+//! - `statuses(message_id, status, recipient, at, errors, received_at)`: delivery statuses.
 
-use super::{OutboxRow, Store, StoreError, Turn};
+use super::{DeliveryStatus, OutboxRow, Store, StoreError, Turn};
 use crate::runtime::state::State;
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 use std::path::Path;
@@ -26,8 +29,9 @@ CREATE TABLE IF NOT EXISTS states (
     updated_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS inbound (
-    id TEXT PRIMARY KEY NOT NULL,
-    at INTEGER NOT NULL
+    id    TEXT PRIMARY KEY NOT NULL,
+    at    INTEGER NOT NULL,
+    reply TEXT
 );
 CREATE TABLE IF NOT EXISTS outbox (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -41,9 +45,20 @@ CREATE TABLE IF NOT EXISTS outbox (
     lease_until INTEGER,
     last_error  TEXT,
     created_at  INTEGER NOT NULL,
-    sent_at     INTEGER
+    sent_at     INTEGER,
+    remote_id   TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (due_at, id) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS outbox_contact ON outbox (contact, id) WHERE status = 'pending';
+CREATE TABLE IF NOT EXISTS statuses (
+    message_id  TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    recipient   TEXT,
+    at          INTEGER,
+    errors      TEXT,
+    received_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS statuses_message ON statuses (message_id);
 ";
 
 /// A [`Store`] in one SQLite file.
@@ -150,6 +165,17 @@ impl Store for SqliteStore {
             .map_err(backend)
     }
 
+    fn reply(&mut self, inbound_id: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .prepare_cached("SELECT reply FROM inbound WHERE id = ?1")
+            .and_then(|mut stmt| {
+                stmt.query_row([inbound_id], |row| row.get::<_, Option<String>>(0))
+                    .optional()
+            })
+            .map(Option::flatten)
+            .map_err(backend)
+    }
+
     fn commit(&mut self, turn: Turn) -> Result<(), StoreError> {
         // IMMEDIATE: take the write lock up front, so the transaction never fails half-way on a
         // lock upgrade. Dropping `tx` without committing rolls everything back.
@@ -159,8 +185,8 @@ impl Store for SqliteStore {
             .map_err(backend)?;
         if let Some(id) = &turn.inbound_id {
             let inserted = tx
-                .prepare_cached("INSERT INTO inbound (id, at) VALUES (?1, unixepoch())")
-                .and_then(|mut stmt| stmt.execute([id]));
+                .prepare_cached("INSERT INTO inbound (id, at, reply) VALUES (?1, unixepoch(), ?2)")
+                .and_then(|mut stmt| stmt.execute(params![id, turn.reply]));
             match inserted {
                 Ok(_) => {}
                 Err(rusqlite::Error::SqliteFailure(e, _))
@@ -203,10 +229,15 @@ impl Store for SqliteStore {
         let rows = tx
             .prepare_cached(
                 "UPDATE outbox SET attempts = attempts + 1, lease_until = ?2
-                 WHERE id IN (SELECT id FROM outbox
-                              WHERE status = 'pending' AND due_at <= ?1
-                                AND (lease_until IS NULL OR lease_until <= ?1)
-                              ORDER BY id LIMIT ?3)
+                 WHERE id IN (SELECT o.id FROM outbox o
+                              WHERE o.status = 'pending' AND o.due_at <= ?1
+                                AND (o.lease_until IS NULL OR o.lease_until <= ?1)
+                                AND NOT EXISTS (
+                                    SELECT 1 FROM outbox e
+                                    WHERE e.contact = o.contact AND e.status = 'pending'
+                                      AND e.id < o.id
+                                      AND (e.due_at > ?1 OR e.lease_until > ?1))
+                              ORDER BY o.id LIMIT ?3)
                  RETURNING id, channel, recipient, payload, attempts",
             )
             .and_then(|mut stmt| {
@@ -229,12 +260,28 @@ impl Store for SqliteStore {
         Ok(rows)
     }
 
-    fn sent(&mut self, id: i64) -> Result<(), StoreError> {
+    fn sent(&mut self, id: i64, remote_id: Option<&str>) -> Result<(), StoreError> {
         let changed = self
             .conn
             .prepare_cached(
-                "UPDATE outbox SET status = 'sent', lease_until = NULL, sent_at = unixepoch()
+                "UPDATE outbox SET status = 'sent', lease_until = NULL, sent_at = unixepoch(),
+                                   remote_id = ?2
                  WHERE id = ?1",
+            )
+            .and_then(|mut stmt| stmt.execute(params![id, remote_id]))
+            .map_err(backend)?;
+        if changed == 0 {
+            return Err(StoreError::NoSuchRow(id));
+        }
+        Ok(())
+    }
+
+    fn release(&mut self, id: i64) -> Result<(), StoreError> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE outbox SET lease_until = NULL, attempts = max(attempts - 1, 0)
+                 WHERE id = ?1 AND status = 'pending'",
             )
             .and_then(|mut stmt| stmt.execute([id]))
             .map_err(backend)?;
@@ -267,5 +314,33 @@ impl Store for SqliteStore {
             return Err(StoreError::NoSuchRow(id));
         }
         Ok(())
+    }
+
+    fn record_status(&mut self, status: &DeliveryStatus) -> Result<(), StoreError> {
+        let errors = (!status.errors.is_empty()).then(|| status.errors.join("\n"));
+        self.conn
+            .prepare_cached(
+                "INSERT INTO statuses (message_id, status, recipient, at, errors, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, unixepoch())",
+            )
+            .and_then(|mut stmt| {
+                stmt.execute(params![
+                    status.message_id,
+                    status.status,
+                    status.recipient,
+                    status.at,
+                    errors
+                ])
+            })
+            .map(drop)
+            .map_err(backend)
+    }
+
+    fn pending(&mut self) -> Result<u64, StoreError> {
+        self.conn
+            .prepare_cached("SELECT count(*) FROM outbox WHERE status = 'pending'")
+            .and_then(|mut stmt| stmt.query_row([], |row| row.get::<_, i64>(0)))
+            .map(|n| n.max(0) as u64)
+            .map_err(backend)
     }
 }
