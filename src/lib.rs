@@ -13,9 +13,11 @@
 //! a function where the language needs it: `policy "path"`).
 
 pub mod ast;
+pub mod calls;
 pub mod channels;
 pub mod check;
 pub mod cli;
+pub mod clock;
 pub mod diagnostic;
 pub mod emit;
 pub mod fold;
@@ -23,6 +25,7 @@ pub mod matching;
 pub mod model;
 pub mod policy;
 pub mod runtime;
+pub mod server;
 pub mod source;
 pub mod store;
 pub mod syntax;

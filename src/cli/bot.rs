@@ -1,6 +1,5 @@
 //! A built bot (`charla build --emit binary`): the charla executable with a bundle appended
-//! runs as that bot. Its commands: `info` and `chat` (`serve` and `notify` come with the
-//! server).
+//! runs as that bot. Its commands: `info`, `chat`, `serve` and `notify`.
 
 use super::chat::{converse, ChatOptions};
 use super::output::print_out;
@@ -24,6 +23,10 @@ enum BotCommand {
     Info,
     /// Chat with the bot in the terminal (or script it through standard input)
     Chat(ChatOptions),
+    /// Serve the bot on WhatsApp (Meta Cloud API and Twilio webhooks)
+    Serve(crate::server::settings::ServeArgs),
+    /// Send an approved template to a contact who opted in
+    Notify(super::notify::NotifyArgs),
 }
 
 /// The bundle appended to this executable, if it is a built bot (an `Err` when it is one but
@@ -74,6 +77,8 @@ pub fn run(bundle: Result<Vec<u8>, String>) -> ExitCode {
     let code = match cli.command {
         BotCommand::Info => info(&model, &files, &value),
         BotCommand::Chat(options) => converse(&model, &options),
+        BotCommand::Serve(args) => super::serve::serve(model, &args),
+        BotCommand::Notify(args) => super::notify::run(model, &args),
     };
     ExitCode::from(code)
 }

@@ -2,7 +2,7 @@
 
 use super::load;
 use super::output::print_out;
-use super::{EXIT_ERRORS, EXIT_USAGE};
+use super::EXIT_USAGE;
 use crate::runtime::engine::Engine;
 use crate::runtime::state::Contact;
 use crate::runtime::turn::{Event, Inbound, Message, Output};
@@ -41,7 +41,7 @@ pub struct ChatOptions {
 }
 
 pub fn run(args: ChatArgs) -> u8 {
-    match load_model(&args) {
+    match load::model(&args.path) {
         Ok(model) => converse(&model, &args.options),
         Err((code, message)) => {
             eprintln!("{message}");
@@ -93,7 +93,7 @@ pub fn converse(model: &crate::model::Model, args: &ChatOptions) -> u8 {
         };
         loop {
             let (next, outputs) =
-                engine.turn(&state, inbound, &super::clock::now(&model.bot.timezone));
+                engine.turn(&state, inbound, &crate::clock::now(&model.bot.timezone));
             state = next;
             let call = outputs.iter().find_map(|o| match o {
                 Output::Event(Event::Call { method, url, body }) => {
@@ -108,61 +108,16 @@ pub fn converse(model: &crate::model::Model, args: &ChatOptions) -> u8 {
             inbound = if args.mock.is_some() {
                 super::mocks::answer(&mocks, &method, &url)
             } else {
-                super::http::call(&method, &url, body.as_ref(), super::http::CHAT_TIMEOUT)
+                crate::calls::call(
+                    &method,
+                    &url,
+                    body.as_ref(),
+                    &crate::calls::CallOptions::chat(),
+                )
             };
         }
     }
     0
-}
-
-/// The model from sources or a bundle.
-fn load_model(args: &ChatArgs) -> Result<crate::model::Model, (u8, String)> {
-    let is_bundle = args.path.extension().is_some_and(|e| e == "json");
-    let model = if is_bundle {
-        let bytes = std::fs::read(&args.path).map_err(|e| {
-            (
-                EXIT_USAGE,
-                format!("error: cannot read `{}`: {e}", args.path.display()),
-            )
-        })?;
-        crate::runtime::bundle::load(&bytes)
-            .map_err(|e| (EXIT_USAGE, format!("error: `{}`: {e}", args.path.display())))?
-            .0
-    } else {
-        let bots = load::bots(std::slice::from_ref(&args.path))
-            .map_err(|m| (EXIT_USAGE, format!("error: {m}")))?;
-        let [bot] = bots.as_slice() else {
-            return Err((
-                EXIT_USAGE,
-                format!(
-                    "error: `{}` holds {} bots; chat with one at a time",
-                    args.path.display(),
-                    bots.len()
-                ),
-            ));
-        };
-        let options = load::options(bot, None).map_err(|m| (EXIT_USAGE, format!("error: {m}")))?;
-        let compiled = crate::compile(&bot.sources, &options);
-        match compiled.model {
-            Some(model) => model,
-            None => {
-                let mut report = super::output::Report::default();
-                report.add(
-                    super::output::Format::Human,
-                    &bot.sources,
-                    &compiled.diagnostics,
-                );
-                return Err((
-                    EXIT_ERRORS,
-                    format!(
-                        "{}: the bot has errors; fix them to chat",
-                        bot.path.display()
-                    ),
-                ));
-            }
-        }
-    };
-    Ok(model)
 }
 
 fn show(outputs: &[Output], json: bool) {

@@ -116,6 +116,59 @@ pub fn options(bot: &LoadedBot, policy: Option<&Path>) -> Result<crate::Options,
     })
 }
 
+/// The model of one bot, from its sources or a bundle (`.json`); the error comes with its exit
+/// code (2 usage, 1 the bot has errors, reported on standard error).
+pub fn model(path: &Path) -> Result<crate::model::Model, (u8, String)> {
+    let is_bundle = path.extension().is_some_and(|e| e == "json");
+    let model = if is_bundle {
+        let bytes = std::fs::read(path).map_err(|e| {
+            (
+                super::EXIT_USAGE,
+                format!("error: cannot read `{}`: {e}", path.display()),
+            )
+        })?;
+        crate::runtime::bundle::load(&bytes)
+            .map_err(|e| {
+                (
+                    super::EXIT_USAGE,
+                    format!("error: `{}`: {e}", path.display()),
+                )
+            })?
+            .0
+    } else {
+        let bots = bots(std::slice::from_ref(&path.to_path_buf()))
+            .map_err(|m| (super::EXIT_USAGE, format!("error: {m}")))?;
+        let [bot] = bots.as_slice() else {
+            return Err((
+                super::EXIT_USAGE,
+                format!(
+                    "error: `{}` holds {} bots; use one at a time",
+                    path.display(),
+                    bots.len()
+                ),
+            ));
+        };
+        let options = options(bot, None).map_err(|m| (super::EXIT_USAGE, format!("error: {m}")))?;
+        let compiled = crate::compile(&bot.sources, &options);
+        match compiled.model {
+            Some(model) => model,
+            None => {
+                let mut report = crate::cli::output::Report::default();
+                report.add(
+                    crate::cli::output::Format::Human,
+                    &bot.sources,
+                    &compiled.diagnostics,
+                );
+                return Err((
+                    super::EXIT_ERRORS,
+                    format!("{}: the bot has errors; fix them first", bot.path.display()),
+                ));
+            }
+        }
+    };
+    Ok(model)
+}
+
 /// `--policy whatsapp` or `--policy path/to/policy.json`.
 fn read_policy_arg(path: &Path) -> Result<crate::policy::Policy, String> {
     if let Some(builtin) = path.to_str().and_then(crate::policy::builtin) {

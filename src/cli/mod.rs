@@ -9,12 +9,12 @@ mod build;
 mod chat;
 mod check;
 mod check_options;
-mod clock;
 mod explain;
-mod http;
 mod load;
 mod mocks;
+mod notify;
 mod output;
+mod serve;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -35,6 +35,7 @@ enum Command {
     Test(test::TestArgs),
     Chat(chat::ChatArgs),
     Explain(explain::ExplainArgs),
+    Serve(serve::ServeSourceArgs),
 }
 
 /// Exit code for "the bot has errors".
@@ -60,6 +61,7 @@ pub fn run() -> ExitCode {
         Command::Test(args) => test::run(args),
         Command::Chat(args) => chat::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     ExitCode::from(code)
 }

@@ -48,7 +48,7 @@ pub fn run(args: TestArgs) -> u8 {
             continue;
         };
         let engine = Engine::new(&model);
-        let clock = super::clock::now(&model.bot.timezone);
+        let clock = crate::clock::now(&model.bot.timezone);
         for test in &model.tests {
             let outcome = testing::run(&engine, test, &clock);
             let file = bot

@@ -18,6 +18,10 @@ pub enum Inbound {
     CallFailed { reason: String },
     /// An agent gave the conversation back to the bot.
     Released,
+    /// A message the bot cannot read (an image, a location, a sticker...): `kind` as the
+    /// channel named it. It counts as a message from the contact (the 24-hour window opens) and
+    /// gets a polite answer, unless a person has the conversation.
+    Unsupported { kind: String },
 }
 
 /// The time of the turn: Unix seconds, and today's date in the bot's timezone (the caller

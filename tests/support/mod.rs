@@ -2,6 +2,7 @@
 //! `mod support;`):
 //! - [`run`]: the real `charla` binary, run with a time limit, its output collected;
 //! - [`report`]: reading what `charla check --format json` reports;
+//! - [`server`]: a real `charla serve` process, and a recording fake of the APIs it calls;
 //! - [`temp`]: a temporary folder of a test's own, removed when dropped;
 //! - [`bots`]: the example bots and a bot folder's `.charla` files, in byte order of names;
 //! - [`fixture`]: one `.charla` file compiled with the library and laid out as a snapshot
@@ -14,6 +15,7 @@ pub mod bots;
 pub mod fixture;
 pub mod report;
 pub mod run;
+pub mod server;
 pub mod temp;
 
 #[allow(unused_imports)]

@@ -16,6 +16,7 @@ mod webhook;
 pub use send::{
     classify_send_error, send_body, send_error_summary, send_response_id, send_url, SendErrorKind,
 };
+pub(crate) use signature::constant_time_eq;
 pub use signature::{
     verify_signature, verify_subscription, verify_subscription_query, SignatureError,
     SubscriptionError, SIGNATURE_HEADER,

@@ -14,7 +14,9 @@ pub fn send_url(base: &str, phone_number_id: &str) -> String {
     )
 }
 
-/// The JSON body that sends `message` to `to` (a phone number as the webhook gave it).
+/// The JSON body that sends `message` to `to`: a phone number as the webhook gave it (digits),
+/// or, for a contact who gave only a business-scoped user id (`US.1349…`, never all digits),
+/// that id in the `recipient` field instead of `to`, as the send API takes it since 2026.
 ///
 /// Text, reply buttons and lists are sent as they are; the engine and the compiler have
 /// already kept them within WhatsApp's limits. A list gets one section titled with the list
@@ -63,10 +65,15 @@ pub fn send_body(to: &str, message: &Message) -> Value {
             ..
         } => ("template", template(name, language, parameters, buttons)),
     };
+    let is_phone = {
+        let digits = to.strip_prefix('+').unwrap_or(to);
+        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+    };
+    let address = if is_phone { "to" } else { "recipient" };
     let mut body = json!({
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
-        "to": to,
+        address: to,
         "type": kind,
     });
     body[kind] = content;

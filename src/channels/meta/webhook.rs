@@ -59,9 +59,9 @@ pub enum Content {
 }
 
 impl Content {
-    /// What the engine takes, or `None` for [`Content::Unsupported`].
-    pub fn to_inbound(&self) -> Option<Inbound> {
-        Some(match self {
+    /// What the engine takes.
+    pub fn to_inbound(&self) -> Inbound {
+        match self {
             Content::Text(text) => Inbound::Text(text.clone()),
             Content::Reply { id, title } => Inbound::Reply {
                 id: id.clone(),
@@ -71,8 +71,8 @@ impl Content {
                 payload: payload.clone(),
                 text: text.clone(),
             },
-            Content::Unsupported { .. } => return None,
-        })
+            Content::Unsupported { kind } => Inbound::Unsupported { kind: kind.clone() },
+        }
     }
 }
 

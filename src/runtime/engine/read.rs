@@ -1,7 +1,7 @@
 //! Reading a message in the order of LANGUAGE.md section 5, and moving to a target: a flow,
 //! `start`, the fallback, a handoff or the end.
 
-use super::texts::opt_out_confirmation;
+use super::texts::{opt_out_confirmation, unsupported_message};
 use super::{Engine, Run};
 use crate::fold::fold;
 use crate::model::{Src, Target};
@@ -18,6 +18,13 @@ impl Run<'_, '_> {
             }
             Inbound::CallAnswered { status, body } => self.call_result(Ok((status, body))),
             Inbound::CallFailed { reason } => self.call_result(Err(reason)),
+            Inbound::Unsupported { .. } => {
+                self.state.last_inbound = Some(self.clock.now);
+                if !self.state.handoff {
+                    let text = unsupported_message(&self.model().bot.language).to_string();
+                    self.say(text);
+                }
+            }
             Inbound::Released => {
                 if self.state.handoff {
                     // The conversation then waits at no menu: the next message runs `start`.

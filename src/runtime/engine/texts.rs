@@ -84,6 +84,17 @@ pub(super) fn opt_out_confirmation(language: &str) -> &'static str {
     }
 }
 
+/// The answer to a message the bot cannot read (a photo, a sticker, a location...).
+pub(super) fn unsupported_message(language: &str) -> &'static str {
+    match language.split('-').next().unwrap_or("") {
+        "pt" => {
+            "Desculpe, por aqui eu só consigo ler mensagens de texto. Pode escrever, por favor?"
+        }
+        "es" => "Perdón, por aquí solo puedo leer mensajes de texto. ¿Puedes escribirlo?",
+        _ => "Sorry, I can only read text messages here. Could you type it, please?",
+    }
+}
+
 /// `with` values as a query string for GET and DELETE, percent-encoded.
 pub(super) fn with_query(url: &str, values: &Map<String, Value>) -> String {
     if values.is_empty() {

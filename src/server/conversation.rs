@@ -1,0 +1,241 @@
+//! One inbound message (or a release) through the engine and into the store, for any channel:
+//!
+//! ```text
+//! lock the contact ─ seen? ─ load state ─ engine turn(s), calls made ─ replies → outbox rows
+//!                  └ duplicate: the first answer again      commit (state + id + rows) ─ wake senders
+//! ```
+//! The replies are only written here; the senders send them. A reply that would be free-form
+//! outside the 24-hour window is not written (and counted in `/metrics`).
+
+use super::app::App;
+use super::outbox;
+use crate::calls::{self, CallOptions};
+use crate::channels::twilio;
+use crate::runtime::state::{Contact, State};
+use crate::runtime::turn::{Event, Inbound, Message, Output};
+use crate::store::{Outgoing, StoreError, Turn};
+
+/// How many `call`s one message may lead to (each a separate turn of the engine).
+const MAX_CALLS: usize = 16;
+
+/// Which channel a contact talks through; the store keys contacts by channel and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Meta,
+    Twilio,
+}
+
+impl Channel {
+    pub fn name(self) -> &'static str {
+        match self {
+            Channel::Meta => outbox::META,
+            Channel::Twilio => outbox::TWILIO,
+        }
+    }
+
+    /// The store's key for a contact of this channel.
+    pub fn key(self, contact_id: &str) -> String {
+        format!("{}:{contact_id}", self.name())
+    }
+}
+
+/// Something that happened to a contact.
+pub struct Delivery {
+    pub channel: Channel,
+    /// The channel's message id (`None` for a release).
+    pub id: Option<String>,
+    /// Who: `id` is the channel's id for the contact (Meta's wa_id or business-scoped id,
+    /// Twilio's WaId), `phone` E.164 or empty, `name` the profile name.
+    pub contact: Contact,
+    pub inbound: Inbound,
+    /// The replies go back in the webhook's response (Twilio's TwiML) rather than through the
+    /// outbox.
+    pub inline: bool,
+}
+
+/// What became of a delivery.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Processed now: the TwiML answer when the delivery was `inline`.
+    Processed { reply: Option<String> },
+    /// Processed before (a retried webhook): nothing changed; the first answer again.
+    Duplicate { reply: Option<String> },
+    /// A release for a contact the store does not know.
+    UnknownContact,
+}
+
+/// Processes one delivery. Blocking (the store, and the bot's `call`s): run it off the async
+/// threads.
+pub fn deliver(app: &App, delivery: Delivery) -> Result<Outcome, StoreError> {
+    let channel = delivery.channel;
+    let key = channel.key(&delivery.contact.id);
+    let _contact = app.lock_contact(&key);
+    if let Some(id) = &delivery.id {
+        if app.store(|s| s.seen(id))? {
+            app.metrics
+                .duplicates
+                .get_or_create(&super::metrics::Metrics::channel(channel.name()))
+                .inc();
+            return Ok(Outcome::Duplicate {
+                reply: app.store(|s| s.reply(id))?,
+            });
+        }
+    }
+    let state = match app.store(|s| s.load(&key))? {
+        Some(mut state) => {
+            // Profile names change; the channel's latest word wins.
+            if !delivery.contact.name.is_empty() {
+                state.contact.name = delivery.contact.name.clone();
+            }
+            if !delivery.contact.phone.is_empty() {
+                state.contact.phone = delivery.contact.phone.clone();
+            }
+            state
+        }
+        None if matches!(delivery.inbound, Inbound::Released) => {
+            return Ok(Outcome::UnknownContact)
+        }
+        None => app.engine.new_state(delivery.contact.clone()),
+    };
+    let clock = crate::clock::now(&app.engine.model().bot.timezone);
+    let (state, outputs) = run(app, state, delivery.inbound, &clock);
+    let messages: Vec<Message> = outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Message(m) => Some(m.clone()),
+            Output::Event(_) => None,
+        })
+        .collect();
+    count_events(app, &outputs);
+
+    let mut rows = Vec::new();
+    let mut reply = None;
+    if delivery.inline {
+        reply = Some(twilio::twiml(&messages, &state.contact.language));
+    } else {
+        rows.extend(replies(app, channel, &state, &messages, clock.now));
+    }
+    if let Some(url) = &app.settings.agent_webhook {
+        for output in &outputs {
+            if let Output::Event(Event::Handoff { team }) = output {
+                rows.push(outbox::agent_row(
+                    url,
+                    &app.engine.model().bot.name,
+                    channel.name(),
+                    &state,
+                    team.as_deref(),
+                    clock.now,
+                ));
+            }
+        }
+    }
+    let has_rows = !rows.is_empty();
+    let committed = app.store(|s| {
+        s.commit(Turn {
+            inbound_id: delivery.id.clone(),
+            contact: key.clone(),
+            state,
+            outbox: rows,
+            reply: reply.clone(),
+        })
+    });
+    match committed {
+        Ok(()) => {}
+        // Two deliveries of one message raced; the other one answered.
+        Err(StoreError::Duplicate(id)) => {
+            return Ok(Outcome::Duplicate {
+                reply: app.store(|s| s.reply(&id))?,
+            })
+        }
+        Err(e) => return Err(e),
+    }
+    if has_rows {
+        app.wake_senders();
+    }
+    Ok(Outcome::Processed { reply })
+}
+
+/// The engine's turn, and one more turn per `call` it asks for, with the call's answer.
+fn run(
+    app: &App,
+    mut state: State,
+    mut inbound: Inbound,
+    clock: &crate::runtime::turn::Clock,
+) -> (State, Vec<Output>) {
+    let options = CallOptions {
+        timeout: calls::SERVER_TIMEOUT,
+        tries: 3,
+        header: app.settings.api_header.clone(),
+        apis: app.engine.model().bot.apis.clone(),
+    };
+    let mut all = Vec::new();
+    for _ in 0..MAX_CALLS {
+        let (next, outputs) = app.engine.turn(&state, inbound, clock);
+        state = next;
+        let call = outputs.iter().find_map(|o| match o {
+            Output::Event(Event::Call { method, url, body }) => {
+                Some((method.clone(), url.clone(), body.clone()))
+            }
+            _ => None,
+        });
+        all.extend(outputs);
+        let Some((method, url, body)) = call else {
+            break;
+        };
+        inbound = calls::call(&method, &url, body.as_ref(), &options);
+    }
+    (state, all)
+}
+
+/// Outbox rows for messages sent outside a webhook's reply, within the 24-hour window.
+fn replies(
+    app: &App,
+    channel: Channel,
+    state: &State,
+    messages: &[Message],
+    now: i64,
+) -> Vec<Outgoing> {
+    let until = outbox::window_end(state);
+    let mut rows = Vec::new();
+    for message in messages {
+        let template = matches!(message, Message::Template { .. });
+        if !template && !outbox::in_window(state, now) {
+            app.metrics.outside_window.inc();
+            eprintln!(
+                "charla: not sent to {}: more than 24 hours since their last message, and only \
+                 a template may go now",
+                state.contact.id
+            );
+            continue;
+        }
+        match channel {
+            Channel::Meta => rows.push(outbox::meta_row(&state.contact.id, message, until)),
+            Channel::Twilio => {
+                rows.extend(outbox::twilio_rows(&state.contact.phone, message, until))
+            }
+        }
+    }
+    rows
+}
+
+fn count_events(app: &App, outputs: &[Output]) {
+    for output in outputs {
+        match output {
+            Output::Event(Event::Fallback) => {
+                app.metrics.fallbacks.inc();
+            }
+            Output::Event(Event::Handoff { .. }) => {
+                app.metrics.handoffs.inc();
+            }
+            Output::Event(Event::Intent { name }) => {
+                app.metrics
+                    .intent_hits
+                    .get_or_create(&super::metrics::IntentLabel {
+                        intent: name.clone(),
+                    })
+                    .inc();
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! The server (`NAME serve`, `charla serve PATH`): WhatsApp webhooks in, replies out, nothing
+//! lost.
+//!
+//! ```text
+//! POST /webhooks/{whatsapp,twilio} ─routes─▶ conversation::deliver ─▶ engine ─▶ store.commit
+//!                                              (contact locked)            (state + id + outbox)
+//! sender threads ─claim─▶ outbox rows ─▶ Meta send API / Twilio / agent webhook ─▶ sent | retry
+//! ```
+//! The async side (tokio + axum) only reads requests and answers them; the engine, the store
+//! and the bot's `call`s run on blocking threads. SIGTERM or Ctrl-C stops taking connections,
+//! finishes the requests in flight, and stops the senders after their current batch.
+
+pub mod app;
+pub mod conversation;
+pub mod metrics;
+pub mod outbox;
+pub mod routes;
+pub mod sender;
+pub mod settings;
+
+use crate::model::Model;
+use crate::runtime::engine::Engine;
+use crate::store::SqliteStore;
+use app::App;
+use settings::Settings;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// How many sender threads send the outbox.
+const SENDERS: usize = 4;
+
+/// Serves `model` until SIGTERM or Ctrl-C. Start-up problems (the database, the address) are
+/// errors; after start-up, problems are logged and the server goes on.
+pub fn serve(model: Model, settings: Settings) -> Result<(), String> {
+    let started = Instant::now();
+    // The model lives as long as the process; leaking it lets the engine be shared freely.
+    let model: &'static Model = Box::leak(Box::new(model));
+    let store = SqliteStore::open(&settings.db).map_err(|e| e.to_string())?;
+    let engine = Engine::new(model);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(settings.listen))
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the listening address: {e}"))?;
+    let summary = settings.summary();
+    let db = settings.db.display().to_string();
+    let app = Arc::new(App::new(engine, settings, Box::new(store)));
+    let senders: Vec<_> = (0..SENDERS)
+        .map(|_| {
+            let app = app.clone();
+            std::thread::spawn(move || sender::run(app))
+        })
+        .collect();
+    eprintln!(
+        "charla: serving {} on http://{address} (store {db}; ready in {} ms)",
+        model.bot.name,
+        started.elapsed().as_millis()
+    );
+    for line in summary {
+        eprintln!("  {line}");
+    }
+    let router = routes::router(app.clone());
+    let served = runtime.block_on(async {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    });
+    eprintln!("charla: stopping: requests finished; the senders finish their batch");
+    app.stop();
+    for sender in senders {
+        let _ = sender.join();
+    }
+    served.map_err(|e| format!("the server stopped: {e}"))
+}
+
+/// Resolves on SIGTERM (how service managers stop a process) or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

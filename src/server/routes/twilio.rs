@@ -1,0 +1,121 @@
+//! `POST /webhooks/twilio`: Twilio's form webhooks, answered with TwiML.
+
+use super::{content_type_is, header_str, store_failed, text};
+use crate::channels::twilio as channel;
+use crate::runtime::state::Contact;
+use crate::runtime::turn::Inbound;
+use crate::server::app::App;
+use crate::server::conversation::{deliver, Channel, Delivery, Outcome};
+use crate::server::metrics::Metrics;
+use crate::store::DeliveryStatus;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+use std::time::Instant;
+
+const EMPTY: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response/>"#;
+
+pub async fn webhook(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
+    let started = Instant::now();
+    let Some(twilio) = &app.settings.twilio else {
+        return text(StatusCode::NOT_FOUND, "the Twilio channel is off\n");
+    };
+    if !content_type_is(&headers, "application/x-www-form-urlencoded") {
+        return text(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected Content-Type: application/x-www-form-urlencoded\n",
+        );
+    }
+    let params = match channel::parse_form(&body) {
+        Ok(params) => params,
+        Err(e) => return text(StatusCode::BAD_REQUEST, format!("{e}\n")),
+    };
+    if let Err(e) = channel::verify_signature(
+        &twilio.auth_token,
+        &twilio.public_url,
+        &params,
+        header_str(&headers, "X-Twilio-Signature"),
+    ) {
+        return text(StatusCode::UNAUTHORIZED, format!("{e}\n"));
+    }
+    let message = match channel::parse_message(&params) {
+        Ok(message) => message,
+        Err(e) => return text(StatusCode::BAD_REQUEST, format!("{e}\n")),
+    };
+    let worker = app.clone();
+    let done = tokio::task::spawn_blocking(move || process(&worker, message)).await;
+    let response = match done {
+        Ok(Ok(twiml)) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, channel::CONTENT_TYPE)],
+            twiml,
+        )
+            .into_response(),
+        Ok(Err(e)) => store_failed(e),
+        Err(e) => store_failed(format!("a webhook could not be processed: {e}")),
+    };
+    app.metrics
+        .latency
+        .get_or_create(&Metrics::channel("twilio"))
+        .observe(started.elapsed().as_secs_f64());
+    response
+}
+
+/// The TwiML answer: the bot's replies, or nothing for a status callback.
+fn process(app: &App, message: channel::TwilioMessage) -> Result<String, crate::store::StoreError> {
+    let label = Metrics::channel("twilio");
+    if let Some(status) = &message.message_status {
+        app.metrics.statuses.get_or_create(&label).inc();
+        app.store(|s| {
+            s.record_status(&DeliveryStatus {
+                message_id: message.message_sid.clone(),
+                status: status.clone(),
+                recipient: Some(message.from.clone()),
+                at: None,
+                errors: Vec::new(),
+            })
+        })?;
+        return Ok(EMPTY.to_string());
+    }
+    let inbound = message
+        .to_inbound()
+        .unwrap_or_else(|| Inbound::Unsupported {
+            kind: message
+                .message_type
+                .clone()
+                .unwrap_or_else(|| "media".to_string()),
+        });
+    let id = message
+        .wa_id
+        .clone()
+        .unwrap_or_else(|| message.from.trim_start_matches('+').to_string());
+    let outcome = deliver(
+        app,
+        Delivery {
+            channel: Channel::Twilio,
+            id: Some(message.message_sid.clone()),
+            contact: Contact {
+                id,
+                name: message.profile_name.clone().unwrap_or_default(),
+                phone: message.from.clone(),
+                language: String::new(),
+            },
+            inbound,
+            inline: true,
+        },
+    )?;
+    let reply = match outcome {
+        Outcome::Processed { reply } => {
+            app.metrics.messages_in.get_or_create(&label).inc();
+            reply
+        }
+        Outcome::Duplicate { reply } => reply,
+        Outcome::UnknownContact => None,
+    };
+    let reply = reply.unwrap_or_else(|| EMPTY.to_string());
+    let sent = reply.matches("<Message>").count() as u64;
+    app.metrics.messages_out.get_or_create(&label).inc_by(sent);
+    Ok(reply)
+}
