@@ -423,3 +423,24 @@ fn a_reply_kept_with_its_inbound_id_comes_back() {
         })
         .unwrap();
 }
+
+/// A group commit: each turn all or nothing on its own, a duplicate undoing only itself.
+#[test]
+fn commit_many_keeps_each_turn_whole() {
+    let dir = TempDir::new("store");
+    let mut store = SqliteStore::open(db(&dir)).unwrap();
+    store
+        .commit(turn(Some("m0"), "c0", state("c0"), vec![]))
+        .unwrap();
+    let results = store.commit_many(vec![
+        turn(Some("m1"), "c1", state("c1"), vec![reply("+1", "one")]),
+        turn(Some("m0"), "c9", state("c9"), vec![reply("+9", "lost")]),
+        turn(Some("m2"), "c2", state("c2"), vec![reply("+2", "two")]),
+    ]);
+    assert_eq!(results[0], Ok(()));
+    assert!(matches!(results[1], Err(StoreError::Duplicate(_))));
+    assert_eq!(results[2], Ok(()));
+    assert!(store.load("c1").unwrap().is_some());
+    assert_eq!(store.load("c9").unwrap(), None);
+    assert_eq!(payloads(&store.claim(100, 10).unwrap()), ["one", "two"]);
+}

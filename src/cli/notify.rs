@@ -12,7 +12,7 @@ use crate::server::conversation::Channel;
 use crate::server::metrics::Metrics;
 use crate::server::settings::{ServeArgs, Settings};
 use crate::server::{outbox, sender};
-use crate::store::{SqliteStore, Store, Turn};
+use crate::store::{SqliteStore, Store};
 use std::path::PathBuf;
 
 /// Send an approved template to a contact who opted in
@@ -106,19 +106,18 @@ pub fn run(model: Model, args: &NotifyArgs) -> u8 {
         Channel::Meta => vec![outbox::meta_row(&state.contact.id, &message, None)],
         Channel::Twilio => outbox::twilio_rows(&state.contact.phone, &message, None),
     };
-    if let Err(e) = store.commit(Turn {
-        inbound_id: None,
-        contact: key,
-        state,
-        outbox: rows,
-        reply: None,
-    }) {
+    // Only the rows: the server may have changed the state since it was read here, and
+    // writing it back would undo that (an opt-out among others).
+    if let Err(e) = store.enqueue(&key, &rows) {
         eprintln!("error: {e}");
         return EXIT_USAGE;
     }
     // Send what is due now, as a sender would; a running server's senders would too.
     let app = App::new(engine, settings, Box::new(store));
+    // A time limit as the senders have: an API that never answers must not hang the command
+    // (the row stays in the outbox for `serve`).
     let agent = ureq::Agent::config_builder()
+        .timeout_global(Some(sender::SEND_TIMEOUT))
         .http_status_as_error(false)
         .build()
         .into();

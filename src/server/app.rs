@@ -4,8 +4,9 @@
 use super::metrics::Metrics;
 use super::settings::Settings;
 use crate::runtime::engine::Engine;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Turn};
 use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -21,10 +22,19 @@ pub struct App {
     pub settings: Settings,
     pub metrics: Metrics,
     store: Mutex<Box<dyn Store>>,
+    /// Turns waiting for [`App::commit`]'s next group commit, and results not yet collected.
+    commits: Mutex<Commits>,
     stripes: Vec<Mutex<()>>,
     /// Bumped when the outbox has new rows; the senders wait on it.
     wake: (Mutex<u64>, Condvar),
     stopping: AtomicBool,
+}
+
+#[derive(Default)]
+struct Commits {
+    next: u64,
+    waiting: Vec<(u64, Turn)>,
+    done: HashMap<u64, Result<(), StoreError>>,
 }
 
 /// A poisoned lock only means another thread panicked while holding it; the data behind
@@ -40,6 +50,7 @@ impl App {
             settings,
             metrics: Metrics::new(),
             store: Mutex::new(store),
+            commits: Mutex::new(Commits::default()),
             stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
             wake: (Mutex::new(0), Condvar::new()),
             stopping: AtomicBool::new(false),
@@ -55,6 +66,43 @@ impl App {
         f(store.as_mut())
     }
 
+    /// Commits a turn, together with the turns other threads are committing at the same time:
+    /// a group commit. Whoever holds the store commits everything waiting in one transaction
+    /// (each turn all or nothing on its own); a thread whose turn went in someone else's batch
+    /// finds its result when it gets the store. Returns once the turn is durable.
+    pub fn commit(&self, turn: Turn) -> Result<(), StoreError> {
+        let ticket = {
+            let mut commits = lock(&self.commits);
+            let ticket = commits.next;
+            commits.next += 1;
+            commits.waiting.push((ticket, turn));
+            ticket
+        };
+        let mut store = lock(&self.store);
+        let batch = {
+            let mut commits = lock(&self.commits);
+            if let Some(result) = commits.done.remove(&ticket) {
+                return result;
+            }
+            std::mem::take(&mut commits.waiting)
+        };
+        let (tickets, turns): (Vec<u64>, Vec<Turn>) = batch.into_iter().unzip();
+        let results = store.commit_many(turns);
+        drop(store);
+        let mut mine = Err(StoreError::Backend(
+            "the turn was lost from its commit batch".to_string(),
+        ));
+        let mut commits = lock(&self.commits);
+        for (t, result) in tickets.into_iter().zip(results) {
+            if t == ticket {
+                mine = result;
+            } else {
+                commits.done.insert(t, result);
+            }
+        }
+        mine
+    }
+
     /// Holds the contact's lock until the guard is dropped.
     pub fn lock_contact(&self, key: &str) -> MutexGuard<'_, ()> {
         let mut hasher = DefaultHasher::new();
@@ -66,7 +114,8 @@ impl App {
     pub fn wake_senders(&self) {
         let (count, ready) = &self.wake;
         *lock(count) += 1;
-        ready.notify_all();
+        // One sender is enough to pick new rows up; a busy one claims again anyway.
+        ready.notify_one();
     }
 
     /// Waits until [`App::wake_senders`] or `timeout`, whichever comes first.
@@ -85,7 +134,9 @@ impl App {
 
     pub fn stop(&self) {
         self.stopping.store(true, Ordering::SeqCst);
-        self.wake_senders();
+        let (count, ready) = &self.wake;
+        *lock(count) += 1;
+        ready.notify_all();
     }
 
     pub fn stopping(&self) -> bool {

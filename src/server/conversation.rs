@@ -70,18 +70,22 @@ pub fn deliver(app: &App, delivery: Delivery) -> Result<Outcome, StoreError> {
     let channel = delivery.channel;
     let key = channel.key(&delivery.contact.id);
     let _contact = app.lock_contact(&key);
-    if let Some(id) = &delivery.id {
-        if app.store(|s| s.seen(id))? {
+    // One trip to the store: a duplicate's first answer, or the contact's state.
+    let stored = app.store(|s| match &delivery.id {
+        Some(id) if s.seen(id)? => Ok(Err(s.reply(id)?)),
+        _ => s.load(&key).map(Ok),
+    })?;
+    let stored = match stored {
+        Ok(stored) => stored,
+        Err(reply) => {
             app.metrics
                 .duplicates
                 .get_or_create(&super::metrics::Metrics::channel(channel.name()))
                 .inc();
-            return Ok(Outcome::Duplicate {
-                reply: app.store(|s| s.reply(id))?,
-            });
+            return Ok(Outcome::Duplicate { reply });
         }
-    }
-    let state = match app.store(|s| s.load(&key))? {
+    };
+    let state = match stored {
         Some(mut state) => {
             // Profile names change; the channel's latest word wins.
             if !delivery.contact.name.is_empty() {
@@ -130,14 +134,12 @@ pub fn deliver(app: &App, delivery: Delivery) -> Result<Outcome, StoreError> {
         }
     }
     let has_rows = !rows.is_empty();
-    let committed = app.store(|s| {
-        s.commit(Turn {
-            inbound_id: delivery.id.clone(),
-            contact: key.clone(),
-            state,
-            outbox: rows,
-            reply: reply.clone(),
-        })
+    let committed = app.commit(Turn {
+        inbound_id: delivery.id.clone(),
+        contact: key.clone(),
+        state,
+        outbox: rows,
+        reply: reply.clone(),
     });
     match committed {
         Ok(()) => {}

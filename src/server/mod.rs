@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// How many sender threads send the outbox.
-const SENDERS: usize = 4;
+const SENDERS: usize = 2;
 
 /// Serves `model` until SIGTERM or Ctrl-C. Start-up problems (the database, the address) are
 /// errors; after start-up, problems are logged and the server goes on.

@@ -18,7 +18,7 @@ const BATCH: usize = 64;
 /// Tries before a row is given up (with the default 300 s cap: about an hour and a half).
 pub const MAX_ATTEMPTS: u32 = 20;
 /// How long one send may take.
-const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What became of one send.
 #[derive(Debug, Clone, PartialEq)]

@@ -111,6 +111,18 @@ pub trait Store: Send {
     /// deliveries of one webhook racing each other produce one reply).
     fn commit(&mut self, turn: Turn) -> Result<(), StoreError>;
 
+    /// Commits several turns (of different contacts) in one transaction, each all or nothing
+    /// as in [`Store::commit`]: one result per turn, in order. The server batches the turns of
+    /// concurrent requests this way, which costs one transaction instead of one per message.
+    fn commit_many(&mut self, turns: Vec<Turn>) -> Vec<Result<(), StoreError>> {
+        turns.into_iter().map(|turn| self.commit(turn)).collect()
+    }
+
+    /// Enqueues rows for `contact` (due at once) in one transaction, leaving its state as it is:
+    /// for a process other than the server's (`notify`), which must not write back a state it
+    /// read earlier over a change the server made since (an opt-out, say).
+    fn enqueue(&mut self, contact: &str, outbox: &[Outgoing]) -> Result<(), StoreError>;
+
     /// Up to `limit` rows due at `now` (unix seconds), oldest first, leased for sending: they are
     /// not claimed again until [`Store::sent`], [`Store::failed`], [`Store::release`], or the
     /// lease runs out (the sender died mid-send). A row is claimed only when every earlier

@@ -10,7 +10,7 @@
 //!   (given up);
 //! - `statuses(message_id, status, recipient, at, errors, received_at)`: delivery statuses.
 
-use super::{DeliveryStatus, OutboxRow, Store, StoreError, Turn};
+use super::{DeliveryStatus, OutboxRow, Outgoing, Store, StoreError, Turn};
 use crate::runtime::state::State;
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 use std::path::Path;
@@ -138,6 +138,52 @@ impl SqliteStore {
     }
 }
 
+/// Writes one turn inside `tx` (a transaction or a savepoint): the inbound id, the state, the
+/// outbox rows. A recorded inbound id is [`StoreError::Duplicate`].
+fn write_turn(tx: &rusqlite::Connection, turn: &Turn) -> Result<(), StoreError> {
+    if let Some(id) = &turn.inbound_id {
+        let inserted = tx
+            .prepare_cached("INSERT INTO inbound (id, at, reply) VALUES (?1, unixepoch(), ?2)")
+            .and_then(|mut stmt| stmt.execute(params![id, turn.reply]));
+        match inserted {
+            Ok(_) => {}
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == ErrorCode::ConstraintViolation =>
+            {
+                return Err(StoreError::Duplicate(id.clone()));
+            }
+            Err(e) => return Err(backend(e)),
+        }
+    }
+    tx.prepare_cached(
+        "INSERT INTO states (contact, state, updated_at) VALUES (?1, ?2, unixepoch())
+         ON CONFLICT (contact) DO UPDATE SET state = excluded.state,
+                                             updated_at = excluded.updated_at",
+    )
+    .and_then(|mut stmt| stmt.execute(params![turn.contact, turn.state.to_json()]))
+    .map_err(backend)?;
+    insert_outbox(tx, &turn.contact, &turn.outbox)
+}
+
+/// Adds outbox rows for `contact`, due at once, inside `tx`.
+fn insert_outbox(
+    tx: &rusqlite::Connection,
+    contact: &str,
+    outbox: &[Outgoing],
+) -> Result<(), StoreError> {
+    let mut stmt = tx
+        .prepare_cached(
+            "INSERT INTO outbox (contact, channel, recipient, payload, created_at)
+             VALUES (?1, ?2, ?3, ?4, unixepoch())",
+        )
+        .map_err(backend)?;
+    for out in outbox {
+        stmt.execute(params![contact, out.channel, out.to, out.payload])
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
 impl Store for SqliteStore {
     fn load(&mut self, contact: &str) -> Result<Option<State>, StoreError> {
         let text: Option<String> = self
@@ -183,39 +229,53 @@ impl Store for SqliteStore {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(backend)?;
-        if let Some(id) = &turn.inbound_id {
-            let inserted = tx
-                .prepare_cached("INSERT INTO inbound (id, at, reply) VALUES (?1, unixepoch(), ?2)")
-                .and_then(|mut stmt| stmt.execute(params![id, turn.reply]));
-            match inserted {
-                Ok(_) => {}
-                Err(rusqlite::Error::SqliteFailure(e, _))
-                    if e.code == ErrorCode::ConstraintViolation =>
-                {
-                    return Err(StoreError::Duplicate(id.clone()));
-                }
-                Err(e) => return Err(backend(e)),
-            }
-        }
-        tx.prepare_cached(
-            "INSERT INTO states (contact, state, updated_at) VALUES (?1, ?2, unixepoch())
-             ON CONFLICT (contact) DO UPDATE SET state = excluded.state,
-                                                 updated_at = excluded.updated_at",
-        )
-        .and_then(|mut stmt| stmt.execute(params![turn.contact, turn.state.to_json()]))
-        .map_err(backend)?;
+        write_turn(&tx, &turn)?;
+        tx.commit().map_err(backend)
+    }
+
+    fn commit_many(&mut self, turns: Vec<Turn>) -> Vec<Result<(), StoreError>> {
+        let all_failed =
+            |turns: &[Turn], e: StoreError| turns.iter().map(|_| Err(e.clone())).collect();
+        let mut tx = match self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
         {
-            let mut stmt = tx
-                .prepare_cached(
-                    "INSERT INTO outbox (contact, channel, recipient, payload, created_at)
-                     VALUES (?1, ?2, ?3, ?4, unixepoch())",
-                )
-                .map_err(backend)?;
-            for out in &turn.outbox {
-                stmt.execute(params![turn.contact, out.channel, out.to, out.payload])
-                    .map_err(backend)?;
+            Ok(tx) => tx,
+            Err(e) => return all_failed(&turns, backend(e)),
+        };
+        let mut results = Vec::with_capacity(turns.len());
+        for turn in &turns {
+            // A savepoint per turn: a duplicate undoes only its own turn.
+            let result = match tx.savepoint() {
+                Ok(mut savepoint) => match write_turn(&savepoint, turn) {
+                    Ok(()) => savepoint.commit().map_err(backend),
+                    Err(e) => {
+                        let _ = savepoint.rollback();
+                        Err(e)
+                    }
+                },
+                Err(e) => Err(backend(e)),
+            };
+            if let Err(e @ StoreError::Backend(_)) = &result {
+                // The database itself failed: nothing of the batch is kept.
+                let e = e.clone();
+                drop(tx);
+                return all_failed(&turns, e);
             }
+            results.push(result);
         }
+        match tx.commit() {
+            Ok(()) => results,
+            Err(e) => all_failed(&turns, backend(e)),
+        }
+    }
+
+    fn enqueue(&mut self, contact: &str, outbox: &[Outgoing]) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        insert_outbox(&tx, contact, outbox)?;
         tx.commit().map_err(backend)
     }
 

@@ -72,7 +72,8 @@ fn process(app: &App, message: channel::TwilioMessage) -> Result<String, crate::
             s.record_status(&DeliveryStatus {
                 message_id: message.message_sid.clone(),
                 status: status.clone(),
-                recipient: Some(message.from.clone()),
+                // A status is about a message the business sent: `To` is the contact.
+                recipient: message.to.clone(),
                 at: None,
                 errors: Vec::new(),
             })
