@@ -11,7 +11,8 @@ pub enum Emit {
     /// The JSON flow bundle (schema/bundle.schema.json)
     Bundle,
     /// A standalone executable: charla's runtime with the bundle inside (`NAME info`,
-    /// `NAME chat`); it needs neither charla nor the sources to run
+    /// `NAME chat`, `NAME serve`, `NAME notify`), and `NAME.env.example` beside it; it needs
+    /// neither charla nor the sources to run
     Binary,
 }
 
@@ -71,6 +72,7 @@ pub fn run(args: BuildArgs) -> u8 {
         }
     };
     let bundle = crate::emit::bundle::emit(&model, &bot.relative_names);
+    let model_name = model.bot.name.clone();
     let bytes = match args.emit {
         Emit::Bundle => bundle,
         Emit::Binary => match runtime_executable() {
@@ -91,7 +93,15 @@ pub fn run(args: BuildArgs) -> u8 {
     } else {
         std::fs::write(&args.output, &bytes).and_then(|()| {
             if args.emit == Emit::Binary {
-                make_executable(&args.output)
+                make_executable(&args.output)?;
+                // The settings `serve` reads, beside the binary (what `NAME serve
+                // --env-example` prints).
+                let mut example = args.output.clone().into_os_string();
+                example.push(".env.example");
+                std::fs::write(
+                    example,
+                    crate::server::settings::env_example(&model_name),
+                )
             } else {
                 Ok(())
             }
@@ -106,6 +116,13 @@ pub fn run(args: BuildArgs) -> u8 {
                     args.output.display(),
                     bytes.len()
                 );
+                if args.emit == Emit::Binary {
+                    eprintln!(
+                        "settings: {}.env.example (run `{} serve --help`)",
+                        args.output.display(),
+                        args.output.display()
+                    );
+                }
             }
             0
         }

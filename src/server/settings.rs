@@ -134,7 +134,11 @@ pub fn env_example(bot: &str) -> String {
          # channel off.\n"
     );
     for v in VARIABLES {
-        out.push_str(&format!("\n# {}\n{}={}\n", v.meaning, v.name, v.example));
+        let example = match v.name {
+            "CHARLA_DB" => format!("./{bot}.db"),
+            _ => v.example.to_string(),
+        };
+        out.push_str(&format!("\n# {}\n{}={example}\n", v.meaning, v.name));
     }
     out
 }
