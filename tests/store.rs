@@ -396,7 +396,13 @@ fn a_contacts_replies_are_claimed_in_order() {
     assert_eq!(payloads(&rows), ["a1", "a2"]);
     // A row given back untried does not count an attempt.
     store.release(rows[1].id).unwrap();
-    store.sent(rows[0].id, Some("wamid.x")).unwrap();
+    store
+        .sent_many(&[(rows[0].id, Some("wamid.x".to_string()))])
+        .unwrap();
+    assert_eq!(
+        store.sent_many(&[(9_999, None)]),
+        Err(StoreError::NoSuchRow(9_999))
+    );
     let again = store.claim(150, 10).unwrap();
     assert_eq!(payloads(&again), ["a2"]);
     assert_eq!(again[0].attempts, 1);

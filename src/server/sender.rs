@@ -11,7 +11,7 @@ use super::outbox::{self, Payload};
 use crate::channels::meta::{self, SendErrorKind};
 use crate::store::OutboxRow;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Rows taken per claim.
 const BATCH: usize = 64;
@@ -58,10 +58,28 @@ pub fn run(app: Arc<App>) {
     }
 }
 
+/// Accepted rows are marked sent in groups (one transaction each) of at most this many, and
+/// none waits for its mark longer than [`MARK_WITHIN`]: the fewer writes, the more the store
+/// keeps up with; the sooner the mark, the fewer sends a crash between a send and its mark can
+/// repeat.
+const MARK_EVERY: usize = 8;
+const MARK_WITHIN: Duration = Duration::from_millis(5);
+
 /// Sends claimed rows (grouped by recipient, each group in order) and records the outcomes.
 pub fn send_claimed(app: &App, agent: &ureq::Agent, rows: Vec<OutboxRow>) {
     let mut blocked: Vec<(String, String)> = Vec::new();
+    let mut accepted: Vec<(i64, Option<String>)> = Vec::new();
+    let mut oldest = Instant::now();
+    let flush = |accepted: &mut Vec<(i64, Option<String>)>| {
+        if !accepted.is_empty() {
+            log_store(app.store(|s| s.sent_many(accepted)));
+            accepted.clear();
+        }
+    };
     for row in rows {
+        if !accepted.is_empty() && oldest.elapsed() >= MARK_WITHIN {
+            flush(&mut accepted);
+        }
         let recipient = (row.channel.clone(), row.to.clone());
         if blocked.contains(&recipient) {
             // An earlier reply to this contact failed: this one waits behind it.
@@ -76,7 +94,13 @@ pub fn send_claimed(app: &App, agent: &ureq::Agent, rows: Vec<OutboxRow>) {
         match outcome {
             Sent::Accepted(remote) => {
                 app.metrics.messages_out.get_or_create(&label).inc();
-                log_store(app.store(|s| s.sent(row.id, remote.as_deref())));
+                if accepted.is_empty() {
+                    oldest = Instant::now();
+                }
+                accepted.push((row.id, remote));
+                if accepted.len() >= MARK_EVERY {
+                    flush(&mut accepted);
+                }
             }
             Sent::Retry(why) if row.attempts < MAX_ATTEMPTS => {
                 failure(app, &row.channel, "retry");
@@ -99,6 +123,7 @@ pub fn send_claimed(app: &App, agent: &ureq::Agent, rows: Vec<OutboxRow>) {
             }
         }
     }
+    flush(&mut accepted);
 }
 
 /// Seconds before try number `attempts + 1`: 1, 2, 4, 8... capped at `max`.

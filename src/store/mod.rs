@@ -134,6 +134,12 @@ pub trait Store: Send {
     /// statuses): it is never claimed again.
     fn sent(&mut self, id: i64, remote_id: Option<&str>) -> Result<(), StoreError>;
 
+    /// [`Store::sent`] for several rows at once (one transaction where the store can).
+    fn sent_many(&mut self, rows: &[(i64, Option<String>)]) -> Result<(), StoreError> {
+        rows.iter()
+            .try_for_each(|(id, remote)| self.sent(*id, remote.as_deref()))
+    }
+
     /// Gives a claimed row back untried (an earlier reply to the same contact failed): its lease
     /// ends and its attempt is not counted.
     fn release(&mut self, id: i64) -> Result<(), StoreError>;

@@ -336,6 +336,28 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn sent_many(&mut self, rows: &[(i64, Option<String>)]) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "UPDATE outbox SET status = 'sent', lease_until = NULL, sent_at = unixepoch(),
+                                       remote_id = ?2
+                     WHERE id = ?1",
+                )
+                .map_err(backend)?;
+            for (id, remote) in rows {
+                if stmt.execute(params![id, remote]).map_err(backend)? == 0 {
+                    return Err(StoreError::NoSuchRow(*id));
+                }
+            }
+        }
+        tx.commit().map_err(backend)
+    }
+
     fn release(&mut self, id: i64) -> Result<(), StoreError> {
         let changed = self
             .conn
