@@ -406,3 +406,113 @@ fn meta_message(from: &str, id: &str, content: serde_json::Value) -> String {
     })
     .to_string()
 }
+
+// --- Helpers for tests/server.rs and tests/server_twilio.rs: the database read from outside,
+// --- `/metrics` values, Twilio's signature and a signed Twilio POST, polling.
+
+/// The public URL `env_for` gives as `TWILIO_PUBLIC_URL`: what Twilio's signatures cover.
+pub const TWILIO_URL: &str = "https://bot.example.com/webhooks/twilio";
+
+/// Opens the server's SQLite file read-only (the server may be running).
+pub fn open_db(db: &Path) -> rusqlite::Connection {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap_or_else(|e| panic!("cannot open {}: {e}", db.display()));
+    conn.busy_timeout(Duration::from_secs(5)).unwrap();
+    conn
+}
+
+/// The single number `sql` (a `SELECT count(*) …`) gives on the server's database.
+pub fn db_count(db: &Path, sql: &str) -> i64 {
+    open_db(db)
+        .query_row(sql, [], |row| row.get(0))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// The first column of every row `sql` gives, as text (NULL as an empty string).
+pub fn db_strings(db: &Path, sql: &str) -> Vec<String> {
+    let conn = open_db(db);
+    let mut statement = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let rows = statement
+        .query_map([], |row| {
+            Ok(match row.get_ref(0)? {
+                rusqlite::types::ValueRef::Null => String::new(),
+                rusqlite::types::ValueRef::Integer(n) => n.to_string(),
+                rusqlite::types::ValueRef::Real(x) => x.to_string(),
+                rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                    String::from_utf8_lossy(t).into_owned()
+                }
+            })
+        })
+        .unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+/// A contact's saved conversation state as JSON (`None` when the store has no row for `key`,
+/// e.g. `meta:5511…` or `twilio:5511…`).
+pub fn db_state(db: &Path, key: &str) -> Option<serde_json::Value> {
+    open_db(db)
+        .query_row(
+            "SELECT state FROM states WHERE contact = ?1",
+            [key],
+            |row| row.get::<_, String>(0),
+        )
+        .ok()
+        .map(|text| serde_json::from_str(&text).unwrap())
+}
+
+/// The value of one series of a Prometheus text exposition, e.g.
+/// `charla_messages_in_total{channel="meta"}` (`None` when the series is absent).
+pub fn metric(exposition: &str, series: &str) -> Option<f64> {
+    exposition.lines().find_map(|line| {
+        let value = line.strip_prefix(series)?.strip_prefix(' ')?;
+        value.split_whitespace().next()?.parse().ok()
+    })
+}
+
+/// Polls `done` every 20 ms until it holds (or fails the test after `limit`).
+#[track_caller]
+pub fn wait_until(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "waited {limit:?} for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `X-Twilio-Signature` for a POST of `params` to `url`, computed here independently of
+/// charla's code: base64(HMAC-SHA1(token, url + every name and value, sorted by name)).
+pub fn twilio_signature(token: &str, url: &str, params: &[(&str, &str)]) -> String {
+    use base64::Engine as _;
+    use hmac::{Hmac, Mac};
+    let mut sorted = params.to_vec();
+    sorted.sort();
+    let mut signed = url.to_string();
+    for (name, value) in sorted {
+        signed.push_str(name);
+        signed.push_str(value);
+    }
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(token.as_bytes()).unwrap();
+    mac.update(signed.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// `params` as an `application/x-www-form-urlencoded` body, in the order given.
+pub fn form_body(params: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish()
+}
+
+/// A Twilio webhook POST of `params`, signed with `TWILIO_TOKEN` over [`TWILIO_URL`].
+pub fn post_twilio(server: &Server, params: &[(&str, &str)]) -> Answer {
+    let signature = twilio_signature(TWILIO_TOKEN, TWILIO_URL, params);
+    post(
+        &server.url("/webhooks/twilio"),
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("X-Twilio-Signature", &signature),
+        ],
+        form_body(params).as_bytes(),
+    )
+}
