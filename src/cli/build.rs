@@ -98,10 +98,7 @@ pub fn run(args: BuildArgs) -> u8 {
                 // --env-example` prints).
                 let mut example = args.output.clone().into_os_string();
                 example.push(".env.example");
-                std::fs::write(
-                    example,
-                    crate::server::settings::env_example(&model_name),
-                )
+                std::fs::write(example, crate::server::settings::env_example(&model_name))
             } else {
                 Ok(())
             }
