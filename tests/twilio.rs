@@ -347,6 +347,20 @@ fn a_status_callback_is_no_message() {
     assert_eq!(message.to_inbound(), None);
 }
 
+/// Some incoming messages carry `MessageStatus=received`: they are messages all the same.
+#[test]
+fn an_incoming_message_with_status_received_is_a_message() {
+    let params = pairs(&[
+        ("MessageSid", "SM6"),
+        ("MessageStatus", "received"),
+        ("From", "whatsapp:+5511999990000"),
+        ("Body", "oi"),
+    ]);
+    let message = parse_message(&params).unwrap();
+    assert!(!message.is_status());
+    assert_eq!(message.to_inbound(), Some(Inbound::Text("oi".to_string())));
+}
+
 #[test]
 fn missing_fields_are_clear_errors() {
     let no_sid = pairs(&[("From", "whatsapp:+5511999990000"), ("Body", "hi")]);

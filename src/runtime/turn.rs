@@ -20,7 +20,7 @@ pub enum Inbound {
     Released,
     /// A message the bot cannot read (an image, a location, a sticker...): `kind` as the
     /// channel named it. It counts as a message from the contact (the 24-hour window opens) and
-    /// gets a polite answer, unless a person has the conversation.
+    /// gets a polite answer, unless a person has the conversation or it is a `reaction`.
     Unsupported { kind: String },
 }
 

@@ -123,8 +123,12 @@ impl TwilioMessage {
         self.button_text.clone().map(Inbound::Text)
     }
 
-    /// Whether this is a status callback (`MessageStatus` set) rather than a message.
+    /// Whether this is a status callback about a message the business sent (`MessageStatus`
+    /// set to `sent`, `delivered`, `read`, `failed`...) rather than a message from the contact.
+    /// Incoming messages may carry `MessageStatus=received` (or `receiving`): those are messages.
     pub fn is_status(&self) -> bool {
-        self.message_status.is_some()
+        self.message_status
+            .as_deref()
+            .is_some_and(|s| !matches!(s, "received" | "receiving"))
     }
 }

@@ -18,9 +18,11 @@ impl Run<'_, '_> {
             }
             Inbound::CallAnswered { status, body } => self.call_result(Ok((status, body))),
             Inbound::CallFailed { reason } => self.call_result(Err(reason)),
-            Inbound::Unsupported { .. } => {
+            Inbound::Unsupported { kind } => {
                 self.state.last_inbound = Some(self.clock.now);
-                if !self.state.handoff {
+                // A reaction (an emoji on one of the bot's messages, or taking one back) asks
+                // for nothing: answering it with "I can only read text" would only annoy.
+                if !self.state.handoff && kind != "reaction" {
                     let text = unsupported_message(&self.model().bot.language).to_string();
                     self.say(text);
                 }

@@ -109,14 +109,15 @@ fn process(app: &App, message: channel::TwilioMessage) -> Result<String, crate::
     )?;
     let reply = match outcome {
         Outcome::Processed { reply } => {
+            let reply = reply.unwrap_or_else(|| EMPTY.to_string());
             app.metrics.messages_in.get_or_create(&label).inc();
+            let sent = reply.matches("<Message>").count() as u64;
+            app.metrics.messages_out.get_or_create(&label).inc_by(sent);
             reply
         }
-        Outcome::Duplicate { reply } => reply,
-        Outcome::UnknownContact => None,
+        // The same answer again, not counted again.
+        Outcome::Duplicate { reply } => reply.unwrap_or_else(|| EMPTY.to_string()),
+        Outcome::UnknownContact => EMPTY.to_string(),
     };
-    let reply = reply.unwrap_or_else(|| EMPTY.to_string());
-    let sent = reply.matches("<Message>").count() as u64;
-    app.metrics.messages_out.get_or_create(&label).inc_by(sent);
     Ok(reply)
 }
