@@ -516,3 +516,18 @@ pub fn post_twilio(server: &Server, params: &[(&str, &str)]) -> Answer {
         form_body(params).as_bytes(),
     )
 }
+
+// ---------------------------------------------------------------------------------------------
+// Helpers added for tests/server_durability.rs.
+
+impl FakeApi {
+    /// Stops failing, and says how many requests were recorded before that moment: every one
+    /// of them was answered with the failure, every later one with 200. (The switch is made
+    /// under the lock that records a request and reads the failure, so no request falls
+    /// between.)
+    pub fn recover_counting(&self) -> usize {
+        let requests = self.requests.lock().unwrap();
+        self.fail_with.store(0, Ordering::SeqCst);
+        requests.len()
+    }
+}
