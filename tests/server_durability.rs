@@ -156,9 +156,9 @@ fn metric(server: &Server, series: &str) -> f64 {
 /// SIGKILL at a moment when no reply is being sent: the process is stopped (SIGSTOP), and
 /// killed only if no outbox row is leased; otherwise it runs on a moment and we look again.
 ///
-/// A row claimed for sending stays leased for a minute (`DEFAULT_LEASE_SECS`), so a kill in the
-/// middle of a send delays that contact's replies by up to a minute after the restart, as the
-/// store is designed; these tests are about replies waiting between tries.
+/// These tests are about replies waiting between tries, not about a kill in the middle of a
+/// send (a row then claimed is sent again at the next start:
+/// `a_row_claimed_by_a_killed_server_is_sent_at_the_next_start`).
 fn kill_between_sends(server: Server) {
     let pid = server.child.id().to_string();
     let signal = |name: &str| {
@@ -1033,4 +1033,46 @@ fn serve_refuses_a_bot_whose_bundle_was_changed() {
     assert!(ran.stderr.contains("hash"), "{ran:?}");
     assert!(!ran.stderr.contains("serving"), "{ran:?}");
     assert!(!db.exists(), "the database was touched");
+}
+
+/// A row a killed server had claimed (leased for a minute) is sent as soon as the next server
+/// starts on the file, not when the lease runs out.
+#[test]
+fn a_row_claimed_by_a_killed_server_is_sent_at_the_next_start() {
+    let dir = TempDir::new("lease");
+    let api = FakeApi::start();
+    let db = dir.path().join("bot.db");
+    let contact = "5511900000009";
+    {
+        let mut store = SqliteStore::open(&db).unwrap();
+        let mut state = State::new(Contact {
+            id: contact.to_string(),
+            name: "Ana".to_string(),
+            phone: format!("+{contact}"),
+            language: "pt-BR".to_string(),
+        });
+        let now = jiff::Timestamp::now().as_second();
+        state.last_inbound = Some(now);
+        let text = Message::Text {
+            text: "claimed, never sent".to_string(),
+        };
+        store
+            .commit(Turn {
+                inbound_id: None,
+                contact: format!("meta:{contact}"),
+                state,
+                outbox: vec![meta_row(contact, &text, Some(now + 3600))],
+                reply: None,
+            })
+            .unwrap();
+        // The dead server's claim: leased for a minute from now.
+        assert_eq!(store.claim(now, 10).unwrap().len(), 1);
+    }
+    let server = totalpass(&db, &env_for(&api));
+    let sent = api.wait_for(Duration::from_secs(10), "the claimed row", |r| {
+        r.iter().any(is_graph_send)
+    });
+    assert_eq!(sent.iter().filter(|r| is_graph_send(r)).count(), 1);
+    assert_eq!(said(&sent[0]), "claimed, never sent");
+    drop(server);
 }

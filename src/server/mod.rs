@@ -35,7 +35,9 @@ pub fn serve(model: Model, settings: Settings) -> Result<(), String> {
     let started = Instant::now();
     // The model lives as long as the process; leaking it lets the engine be shared freely.
     let model: &'static Model = Box::leak(Box::new(model));
-    let store = SqliteStore::open(&settings.db).map_err(|e| e.to_string())?;
+    let mut store = SqliteStore::open(&settings.db).map_err(|e| e.to_string())?;
+    // Rows a killed predecessor had claimed go out now, not when their leases end.
+    let resumed = store.release_leases().map_err(|e| e.to_string())?;
     let engine = Engine::new(model);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -63,6 +65,9 @@ pub fn serve(model: Model, settings: Settings) -> Result<(), String> {
     );
     for line in summary {
         eprintln!("  {line}");
+    }
+    if resumed > 0 {
+        eprintln!("  outbox:  {resumed} reply(ies) claimed by a previous run, sending again");
     }
     let router = routes::router(app.clone());
     let served = runtime.block_on(async {

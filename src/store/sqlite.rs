@@ -97,6 +97,19 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// Ends every lease: for a server starting on this file, whose previous process died with
+    /// rows claimed, so they are sent at once rather than when their leases run out. (Only for
+    /// the one process that sends from this file; see docs/server.md.) Returns how many.
+    pub fn release_leases(&mut self) -> Result<usize, StoreError> {
+        self.conn
+            .execute(
+                "UPDATE outbox SET lease_until = NULL
+                 WHERE status = 'pending' AND lease_until IS NOT NULL",
+                [],
+            )
+            .map_err(backend)
+    }
+
     /// Sets how long a claimed row stays leased (seconds).
     pub fn set_lease(&mut self, secs: i64) {
         self.lease_secs = secs;
