@@ -153,7 +153,14 @@ fn main() {
         }
     };
     let startup_ms = started.elapsed().as_secs_f64() * 1000.0;
-    std::thread::spawn(move || for _ in lines.by_ref() {});
+    // The rest of what the server says goes to a log file, for a look after the run.
+    let log_path = work.join("server.log");
+    std::thread::spawn(move || {
+        let mut log = std::fs::File::create(log_path).unwrap();
+        for line in lines.by_ref().map_while(Result::ok) {
+            let _ = writeln!(log, "{line}");
+        }
+    });
 
     // 6. The load.
     let perf = o.perf.then(|| {

@@ -88,10 +88,11 @@ impl App {
         };
         let (tickets, turns): (Vec<u64>, Vec<Turn>) = batch.into_iter().unzip();
         let results = store.commit_many(turns);
-        drop(store);
         let mut mine = Err(StoreError::Backend(
             "the turn was lost from its commit batch".to_string(),
         ));
+        // The results are handed out before the store is let go: a thread whose turn is in this
+        // batch must find its result when it gets the store next.
         let mut commits = lock(&self.commits);
         for (t, result) in tickets.into_iter().zip(results) {
             if t == ticket {
@@ -100,6 +101,8 @@ impl App {
                 commits.done.insert(t, result);
             }
         }
+        drop(commits);
+        drop(store);
         mine
     }
 
@@ -141,5 +144,107 @@ impl App {
 
     pub fn stopping(&self) -> bool {
         self.stopping.load(Ordering::SeqCst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::App;
+    use crate::runtime::state::{Contact, State};
+    use crate::server::settings::{ServeArgs, Settings};
+    use crate::store::{OutboxRow, Store, StoreError, Turn};
+    use std::sync::{Arc, Mutex};
+
+    /// A store that keeps committed turns in memory and is slow to commit, so that threads
+    /// pile up behind each other as they do under load.
+    struct Slow(Arc<Mutex<Vec<String>>>);
+
+    impl Store for Slow {
+        fn load(&mut self, _: &str) -> Result<Option<State>, StoreError> {
+            Ok(None)
+        }
+        fn seen(&mut self, _: &str) -> Result<bool, StoreError> {
+            Ok(false)
+        }
+        fn reply(&mut self, _: &str) -> Result<Option<String>, StoreError> {
+            Ok(None)
+        }
+        fn commit(&mut self, turn: Turn) -> Result<(), StoreError> {
+            std::thread::sleep(std::time::Duration::from_micros(200));
+            self.0.lock().unwrap().push(turn.contact);
+            Ok(())
+        }
+        fn enqueue(&mut self, _: &str, _: &[crate::store::Outgoing]) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn claim(&mut self, _: i64, _: usize) -> Result<Vec<OutboxRow>, StoreError> {
+            Ok(Vec::new())
+        }
+        fn sent(&mut self, _: i64, _: Option<&str>) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn release(&mut self, _: i64) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn failed(&mut self, _: i64, _: Option<i64>, _: &str) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn record_status(&mut self, _: &crate::store::DeliveryStatus) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn pending(&mut self) -> Result<u64, StoreError> {
+            Ok(0)
+        }
+    }
+
+    /// Many threads committing at once: every turn is committed exactly once and every
+    /// thread gets its own result (a turn committed in another thread's batch included).
+    #[test]
+    fn group_commit_loses_no_turn() {
+        let source = crate::source::SourceFile::new(
+            "bot.charla",
+            "bot \"T\" {\n  business retail\n  language en\n  start home\n  support \"https://t.example\"\n}\n\nmenu home {\n  say \"Hi\"\n  option \"Talk to a person\" -> handoff\n}\n",
+        );
+        let compiled = crate::compile(&[source], &crate::Options::default());
+        let model = Box::leak(Box::new(compiled.model.expect("the bot compiles")));
+        let args = ServeArgs {
+            listen: ([127, 0, 0, 1], 0).into(),
+            db: None,
+            env_example: false,
+        };
+        let settings = Settings::read(&args, "T", |_| None).unwrap();
+        let committed = Arc::new(Mutex::new(Vec::new()));
+        let app = Arc::new(App::new(
+            crate::runtime::engine::Engine::new(model),
+            settings,
+            Box::new(Slow(committed.clone())),
+        ));
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let app = app.clone();
+                std::thread::spawn(move || {
+                    for i in 0..100 {
+                        let contact = format!("{t}/{i}");
+                        let turn = Turn {
+                            inbound_id: None,
+                            contact: contact.clone(),
+                            state: State::new(Contact::default()),
+                            outbox: Vec::new(),
+                            reply: None,
+                        };
+                        assert_eq!(app.commit(turn), Ok(()), "{contact}");
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        let mut all = committed.lock().unwrap().clone();
+        assert_eq!(all.len(), 800);
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), 800);
+        assert!(app.commits.lock().unwrap().done.is_empty());
     }
 }
