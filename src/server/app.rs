@@ -1,16 +1,21 @@
-//! What every request and the sender share: the engine, the store, the settings, the
-//! metrics, and the locks that keep one contact's messages in order.
+//! What the requests, the worker, the slow path and the senders share: the engine, the store,
+//! the settings, the metrics, the worker's queue, the slow-path queues, and the locks that keep
+//! one contact's messages in order on the slow path.
 
+use super::conversation::{Channel, Delivery, Outcome};
 use super::metrics::Metrics;
 use super::settings::Settings;
+use super::worker::{Answer, Job, SlowQueues};
 use crate::runtime::engine::Engine;
 use crate::store::{Store, StoreError, Turn};
 use std::collections::hash_map::DefaultHasher;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
+use tokio::sync::oneshot;
 
 /// Locks for contacts: a contact's messages are processed one at a time (a state is loaded,
 /// changed and saved), different contacts in parallel. Striped, so memory stays fixed however
@@ -28,6 +33,11 @@ pub struct App {
     /// Bumped when the outbox has new rows; the senders wait on it.
     wake: (Mutex<u64>, Condvar),
     stopping: AtomicBool,
+    /// Where requests hand their deliveries to the worker (`None` before it starts and after
+    /// the server stops).
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    /// Contacts whose deliveries are on the slow path (see `worker`).
+    slow: Mutex<SlowQueues>,
 }
 
 #[derive(Default)]
@@ -54,7 +64,89 @@ impl App {
             stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
             wake: (Mutex::new(0), Condvar::new()),
             stopping: AtomicBool::new(false),
+            jobs: Mutex::new(None),
+            slow: Mutex::new(SlowQueues::new()),
         }
+    }
+
+    /// Starts the conversation worker; its thread ends after [`App::stop_worker`] once the jobs
+    /// already handed over are done.
+    pub fn start_worker(self: &Arc<Self>) -> std::thread::JoinHandle<()> {
+        let (sender, receiver) = mpsc::channel();
+        *lock(&self.jobs) = Some(sender);
+        let app = self.clone();
+        std::thread::spawn(move || super::worker::run(app, receiver))
+    }
+
+    /// No more jobs: the worker finishes what it has and ends.
+    pub fn stop_worker(&self) {
+        lock(&self.jobs).take();
+    }
+
+    /// Hands deliveries to the worker; each receiver gets its delivery's outcome. `None` when
+    /// the worker is not running (the server is stopping).
+    pub fn submit(
+        &self,
+        deliveries: Vec<Delivery>,
+    ) -> Option<Vec<oneshot::Receiver<Result<Outcome, StoreError>>>> {
+        let jobs = lock(&self.jobs);
+        let sender = jobs.as_ref()?;
+        let mut receivers = Vec::with_capacity(deliveries.len());
+        let mut job = Job {
+            deliveries: Vec::with_capacity(deliveries.len()),
+        };
+        for delivery in deliveries {
+            let (answer, receiver) = oneshot::channel();
+            job.deliveries.push((delivery, answer));
+            receivers.push(receiver);
+        }
+        sender.send(job).ok()?;
+        Some(receivers)
+    }
+
+    /// Runs `f` with the store held (the worker holds it for a whole batch).
+    pub fn with_store<T>(&self, f: impl FnOnce(&mut dyn Store) -> T) -> T {
+        let mut store = lock(&self.store);
+        f(store.as_mut())
+    }
+
+    pub fn count_duplicate(&self, channel: Channel) {
+        self.metrics
+            .duplicates
+            .get_or_create(&Metrics::channel(channel.name()))
+            .inc();
+    }
+
+    /// Whether the contact has deliveries on the slow path.
+    pub fn on_slow_path(&self, key: &str) -> bool {
+        lock(&self.slow).contains_key(key)
+    }
+
+    /// Queues a delivery on the contact's slow path; `true` when the contact had none, so the
+    /// caller starts a thread to drain it.
+    pub fn queue_slow(&self, key: &str, delivery: Delivery, answer: Answer) -> bool {
+        let mut slow = lock(&self.slow);
+        match slow.get_mut(key) {
+            Some(queue) => {
+                queue.push_back((delivery, answer));
+                false
+            }
+            None => {
+                slow.insert(key.to_string(), VecDeque::from([(delivery, answer)]));
+                true
+            }
+        }
+    }
+
+    /// The contact's next slow-path delivery; when there is none, the contact leaves the slow
+    /// path (in the same step, so the worker never queues behind a thread that has ended).
+    pub fn next_slow(&self, key: &str) -> Option<(Delivery, Answer)> {
+        let mut slow = lock(&self.slow);
+        let next = slow.get_mut(key).and_then(VecDeque::pop_front);
+        if next.is_none() {
+            slow.remove(key);
+        }
+        next
     }
 
     /// Runs `f` with the store (held for that call only).

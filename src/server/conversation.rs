@@ -1,4 +1,6 @@
-//! One inbound message (or a release) through the engine and into the store, for any channel:
+//! One inbound message (or a release) through the engine and into the store, for any channel,
+//! with the bot's `call`s made on the way: the slow path of [`super::worker`] (which does the
+//! same for turns without calls, in batches, sharing [`written`] and [`current_state`]).
 //!
 //! ```text
 //! lock the contact ─ seen? ─ load state ─ engine turn(s), calls made ─ replies → outbox rows
@@ -40,6 +42,7 @@ impl Channel {
 }
 
 /// Something that happened to a contact.
+#[derive(Debug, Clone)]
 pub struct Delivery {
     pub channel: Channel,
     /// The channel's message id (`None` for a release).
@@ -85,54 +88,12 @@ pub fn deliver(app: &App, delivery: Delivery) -> Result<Outcome, StoreError> {
             return Ok(Outcome::Duplicate { reply });
         }
     };
-    let state = match stored {
-        Some(mut state) => {
-            // Profile names change; the channel's latest word wins.
-            if !delivery.contact.name.is_empty() {
-                state.contact.name = delivery.contact.name.clone();
-            }
-            if !delivery.contact.phone.is_empty() {
-                state.contact.phone = delivery.contact.phone.clone();
-            }
-            state
-        }
-        None if matches!(delivery.inbound, Inbound::Released) => {
-            return Ok(Outcome::UnknownContact)
-        }
-        None => app.engine.new_state(delivery.contact.clone()),
+    let Some(state) = current_state(app, stored, &delivery) else {
+        return Ok(Outcome::UnknownContact);
     };
     let clock = crate::clock::now(&app.engine.model().bot.timezone);
     let (state, outputs) = run(app, state, delivery.inbound, &clock);
-    let messages: Vec<Message> = outputs
-        .iter()
-        .filter_map(|o| match o {
-            Output::Message(m) => Some(m.clone()),
-            Output::Event(_) => None,
-        })
-        .collect();
-    count_events(app, &outputs);
-
-    let mut rows = Vec::new();
-    let mut reply = None;
-    if delivery.inline {
-        reply = Some(twilio::twiml(&messages, &state.contact.language));
-    } else {
-        rows.extend(replies(app, channel, &state, &messages, clock.now));
-    }
-    if let Some(url) = &app.settings.agent_webhook {
-        for output in &outputs {
-            if let Output::Event(Event::Handoff { team }) = output {
-                rows.push(outbox::agent_row(
-                    url,
-                    &app.engine.model().bot.name,
-                    channel.name(),
-                    &state,
-                    team.as_deref(),
-                    clock.now,
-                ));
-            }
-        }
-    }
+    let (rows, reply) = written(app, channel, delivery.inline, &state, &outputs, clock.now);
     let has_rows = !rows.is_empty();
     let committed = app.commit(Turn {
         inbound_id: delivery.id.clone(),
@@ -155,6 +116,67 @@ pub fn deliver(app: &App, delivery: Delivery) -> Result<Outcome, StoreError> {
         app.wake_senders();
     }
     Ok(Outcome::Processed { reply })
+}
+
+/// What a turn leaves to send: outbox rows (replies within the 24-hour window, handoff
+/// announcements) and, for an `inline` delivery, the TwiML answer. Metrics are counted here.
+pub fn written(
+    app: &App,
+    channel: Channel,
+    inline: bool,
+    state: &State,
+    outputs: &[Output],
+    now: i64,
+) -> (Vec<Outgoing>, Option<String>) {
+    let messages: Vec<Message> = outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Message(m) => Some(m.clone()),
+            Output::Event(_) => None,
+        })
+        .collect();
+    count_events(app, outputs);
+    let mut rows = Vec::new();
+    let mut reply = None;
+    if inline {
+        reply = Some(twilio::twiml(&messages, &state.contact.language));
+    } else {
+        rows.extend(replies(app, channel, state, &messages, now));
+    }
+    if let Some(url) = &app.settings.agent_webhook {
+        for output in outputs {
+            if let Output::Event(Event::Handoff { team }) = output {
+                rows.push(outbox::agent_row(
+                    url,
+                    &app.engine.model().bot.name,
+                    channel.name(),
+                    state,
+                    team.as_deref(),
+                    now,
+                ));
+            }
+        }
+    }
+    (rows, reply)
+}
+
+/// The contact's state as stored, with the channel's latest profile; a new conversation for a
+/// contact never seen, or `None` for a release of a contact the store does not know.
+pub fn current_state(app: &App, stored: Option<State>, delivery: &Delivery) -> Option<State> {
+    match stored {
+        Some(mut state) => {
+            // Profile names change; the channel's latest word wins.
+            if !delivery.contact.name.is_empty() {
+                state.contact.name = delivery.contact.name.clone();
+            }
+            if !delivery.contact.phone.is_empty() {
+                state.contact.phone = delivery.contact.phone.clone();
+            }
+            Some(state)
+        }
+        None if matches!(delivery.inbound, Inbound::Released) => None,
+        None => Some(app.engine.new_state(delivery.contact.clone())),
+    }
 }
 
 /// The engine's turn, and one more turn per `call` it asks for, with the call's answer.

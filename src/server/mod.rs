@@ -2,13 +2,15 @@
 //! lost.
 //!
 //! ```text
-//! POST /webhooks/{whatsapp,twilio} ─routes─▶ conversation::deliver ─▶ engine ─▶ store.commit
-//!                                              (contact locked)            (state + id + outbox)
+//! POST /webhooks/{whatsapp,twilio} ─routes─▶ worker (one thread, batches) ─▶ engine ─▶ commit_many
+//!                                              │                          (state + id + outbox)
+//!                                              └ a turn with a `call` ─▶ slow path: conversation::deliver
 //! sender threads ─claim─▶ outbox rows ─▶ Meta send API / Twilio / agent webhook ─▶ sent | retry
 //! ```
-//! The async side (tokio + axum) only reads requests and answers them; the engine, the store
-//! and the bot's `call`s run on blocking threads. SIGTERM or Ctrl-C stops taking connections,
-//! finishes the requests in flight, and stops the senders after their current batch.
+//! The async side (tokio + axum) only reads requests, checks them and answers them; the engine
+//! and the store run on the worker thread, the bot's `call`s on slow-path threads. SIGTERM or
+//! Ctrl-C stops taking connections, finishes the requests in flight, ends the worker, and stops
+//! the senders after their current batch.
 
 pub mod app;
 pub mod conversation;
@@ -17,6 +19,7 @@ pub mod outbox;
 pub mod routes;
 pub mod sender;
 pub mod settings;
+pub mod worker;
 
 use crate::model::Model;
 use crate::runtime::engine::Engine;
@@ -52,6 +55,7 @@ pub fn serve(model: Model, settings: Settings) -> Result<(), String> {
     let summary = settings.summary();
     let db = settings.db.display().to_string();
     let app = Arc::new(App::new(engine, settings, Box::new(store)));
+    let worker = app.start_worker();
     let senders: Vec<_> = (0..SENDERS)
         .map(|_| {
             let app = app.clone();
@@ -76,6 +80,8 @@ pub fn serve(model: Model, settings: Settings) -> Result<(), String> {
             .await
     });
     eprintln!("charla: stopping: requests finished; the senders finish their batch");
+    app.stop_worker();
+    let _ = worker.join();
     app.stop();
     for sender in senders {
         let _ = sender.join();

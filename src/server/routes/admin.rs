@@ -5,7 +5,7 @@ use crate::channels::meta::constant_time_eq;
 use crate::runtime::state::Contact;
 use crate::runtime::turn::Inbound;
 use crate::server::app::App;
-use crate::server::conversation::{deliver, Channel, Delivery, Outcome};
+use crate::server::conversation::{Channel, Delivery, Outcome};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -42,18 +42,15 @@ pub async fn release(State(app): State<Arc<App>>, headers: HeaderMap, body: Byte
             "expected a JSON body {\"contact\": \"<id or phone>\"}\n",
         );
     };
-    let worker = app.clone();
-    let done = tokio::task::spawn_blocking(move || release_contact(&worker, &contact)).await;
-    match done {
-        Ok(Ok(Some(key))) => text(StatusCode::OK, format!("released {key}\n")),
-        Ok(Ok(None)) => text(StatusCode::NOT_FOUND, "no such contact\n"),
-        Ok(Err(e)) => store_failed(e),
-        Err(e) => store_failed(format!("the release could not be processed: {e}")),
+    match release_contact(&app, &contact).await {
+        Ok(Some(key)) => text(StatusCode::OK, format!("released {key}\n")),
+        Ok(None) => text(StatusCode::NOT_FOUND, "no such contact\n"),
+        Err(e) => store_failed(e),
     }
 }
 
 /// Releases the contact on the first channel that knows it; its store key, or `None`.
-fn release_contact(app: &App, contact: &str) -> Result<Option<String>, crate::store::StoreError> {
+async fn release_contact(app: &App, contact: &str) -> Result<Option<String>, String> {
     let trimmed = contact.trim();
     let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
     let looks_like_phone = !digits.is_empty()
@@ -66,20 +63,18 @@ fn release_contact(app: &App, contact: &str) -> Result<Option<String>, crate::st
         trimmed.to_string()
     };
     for channel in [Channel::Meta, Channel::Twilio] {
-        let outcome = deliver(
-            app,
-            Delivery {
-                channel,
-                id: None,
-                contact: Contact {
-                    id: id.clone(),
-                    ..Contact::default()
-                },
-                inbound: Inbound::Released,
-                inline: false,
+        let release = Delivery {
+            channel,
+            id: None,
+            contact: Contact {
+                id: id.clone(),
+                ..Contact::default()
             },
-        )?;
-        if !matches!(outcome, Outcome::UnknownContact) {
+            inbound: Inbound::Released,
+            inline: false,
+        };
+        let outcome = super::deliver_all(app, vec![release]).await?.pop();
+        if !matches!(outcome, Some(Outcome::UnknownContact) | None) {
             return Ok(Some(channel.key(&id)));
         }
     }

@@ -5,7 +5,7 @@ use super::{content_type_is, header_str, store_failed, text};
 use crate::channels::meta::{self as channel, InboundMessage, SIGNATURE_HEADER};
 use crate::runtime::state::Contact;
 use crate::server::app::App;
-use crate::server::conversation::{deliver, Channel, Delivery, Outcome};
+use crate::server::conversation::{Channel, Delivery, Outcome};
 use crate::server::metrics::Metrics;
 use crate::store::DeliveryStatus;
 use axum::body::Bytes;
@@ -50,12 +50,9 @@ pub async fn webhook(State(app): State<Arc<App>>, headers: HeaderMap, body: Byte
         Ok(webhook) => webhook,
         Err(e) => return text(StatusCode::BAD_REQUEST, format!("{e}\n")),
     };
-    let worker = app.clone();
-    let done = tokio::task::spawn_blocking(move || process(&worker, webhook)).await;
-    let response = match done {
-        Ok(Ok(())) => text(StatusCode::OK, "ok\n"),
-        Ok(Err(e)) => store_failed(e),
-        Err(e) => store_failed(format!("a webhook could not be processed: {e}")),
+    let response = match process(&app, webhook).await {
+        Ok(()) => text(StatusCode::OK, "ok\n"),
+        Err(e) => store_failed(e),
     };
     app.metrics
         .latency
@@ -64,35 +61,55 @@ pub async fn webhook(State(app): State<Arc<App>>, headers: HeaderMap, body: Byte
     response
 }
 
-/// Every message of the batch, then every status. A message without a sender is skipped (and
-/// said); a store failure stops the batch, and Meta's retry redoes only what was not recorded.
-fn process(app: &App, webhook: channel::Webhook) -> Result<(), crate::store::StoreError> {
+/// Every message of the batch (through the worker, in order), then every status. A message
+/// without a sender is skipped (and said). If any message could not be stored, the answer is
+/// 500 and Meta's retry redoes only what was not recorded.
+async fn process(app: &Arc<App>, webhook: channel::Webhook) -> Result<(), String> {
     let label = Metrics::channel("meta");
-    for message in webhook.messages {
-        let Some(delivery) = delivery(&message) else {
-            eprintln!(
-                "charla: Meta message {} has neither a phone number nor a user id; skipped",
-                message.id
-            );
-            continue;
-        };
-        if let Outcome::Processed { .. } = deliver(app, delivery)? {
+    let deliveries: Vec<Delivery> = webhook
+        .messages
+        .iter()
+        .filter_map(|message| {
+            let delivery = delivery(message);
+            if delivery.is_none() {
+                eprintln!(
+                    "charla: Meta message {} has neither a phone number nor a user id; skipped",
+                    message.id
+                );
+            }
+            delivery
+        })
+        .collect();
+    for outcome in super::deliver_all(app, deliveries).await? {
+        if let Outcome::Processed { .. } = outcome {
             app.metrics.messages_in.get_or_create(&label).inc();
         }
     }
-    for status in webhook.statuses {
-        app.metrics.statuses.get_or_create(&label).inc();
-        app.store(|s| {
-            s.record_status(&DeliveryStatus {
-                message_id: status.id.clone(),
-                status: status.status.clone(),
-                recipient: status.recipient_id.clone(),
-                at: status.timestamp,
-                errors: status.errors.clone(),
-            })
-        })?;
+    if webhook.statuses.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let worker = app.clone();
+    let recorded = tokio::task::spawn_blocking(move || {
+        for status in webhook.statuses {
+            worker.metrics.statuses.get_or_create(&label).inc();
+            worker.store(|s| {
+                s.record_status(&DeliveryStatus {
+                    message_id: status.id.clone(),
+                    status: status.status.clone(),
+                    recipient: status.recipient_id.clone(),
+                    at: status.timestamp,
+                    errors: status.errors.clone(),
+                })
+            })?;
+        }
+        Ok::<(), crate::store::StoreError>(())
+    })
+    .await;
+    match recorded {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(e) => Err(format!("statuses could not be recorded: {e}")),
+    }
 }
 
 fn delivery(message: &InboundMessage) -> Option<Delivery> {

@@ -49,6 +49,32 @@ fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// Runs deliveries through the worker, in order; their outcomes, or the first error.
+async fn deliver_all(
+    app: &App,
+    deliveries: Vec<super::conversation::Delivery>,
+) -> Result<Vec<super::conversation::Outcome>, String> {
+    if deliveries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let receivers = app
+        .submit(deliveries)
+        .ok_or("the server is stopping; deliver again later")?;
+    let mut outcomes = Vec::with_capacity(receivers.len());
+    let mut failure = None;
+    for receiver in receivers {
+        match receiver.await {
+            Ok(Ok(outcome)) => outcomes.push(outcome),
+            Ok(Err(e)) => failure = failure.or(Some(e.to_string())),
+            Err(_) => failure = failure.or(Some("a message was dropped unanswered".to_string())),
+        }
+    }
+    match failure {
+        None => Ok(outcomes),
+        Some(e) => Err(e),
+    }
+}
+
 /// The answer for a store that failed: 500, so the channel delivers the webhook again later
 /// (the message was not recorded as processed, so it will be processed then).
 fn store_failed(e: impl std::fmt::Display) -> Response {

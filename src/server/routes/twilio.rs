@@ -5,7 +5,7 @@ use crate::channels::twilio as channel;
 use crate::runtime::state::Contact;
 use crate::runtime::turn::Inbound;
 use crate::server::app::App;
-use crate::server::conversation::{deliver, Channel, Delivery, Outcome};
+use crate::server::conversation::{Channel, Delivery, Outcome};
 use crate::server::metrics::Metrics;
 use crate::store::DeliveryStatus;
 use axum::body::Bytes;
@@ -44,17 +44,14 @@ pub async fn webhook(State(app): State<Arc<App>>, headers: HeaderMap, body: Byte
         Ok(message) => message,
         Err(e) => return text(StatusCode::BAD_REQUEST, format!("{e}\n")),
     };
-    let worker = app.clone();
-    let done = tokio::task::spawn_blocking(move || process(&worker, message)).await;
-    let response = match done {
-        Ok(Ok(twiml)) => (
+    let response = match process(&app, message).await {
+        Ok(twiml) => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, channel::CONTENT_TYPE)],
             twiml,
         )
             .into_response(),
-        Ok(Err(e)) => store_failed(e),
-        Err(e) => store_failed(format!("a webhook could not be processed: {e}")),
+        Err(e) => store_failed(e),
     };
     app.metrics
         .latency
@@ -64,21 +61,26 @@ pub async fn webhook(State(app): State<Arc<App>>, headers: HeaderMap, body: Byte
 }
 
 /// The TwiML answer: the bot's replies, or nothing for a status callback.
-fn process(app: &App, message: channel::TwilioMessage) -> Result<String, crate::store::StoreError> {
+async fn process(app: &Arc<App>, message: channel::TwilioMessage) -> Result<String, String> {
     let label = Metrics::channel("twilio");
-    if let Some(status) = &message.message_status {
+    if message.is_status() {
         app.metrics.statuses.get_or_create(&label).inc();
-        app.store(|s| {
-            s.record_status(&DeliveryStatus {
-                message_id: message.message_sid.clone(),
-                status: status.clone(),
-                // A status is about a message the business sent: `To` is the contact.
-                recipient: message.to.clone(),
-                at: None,
-                errors: Vec::new(),
-            })
-        })?;
-        return Ok(EMPTY.to_string());
+        let status = DeliveryStatus {
+            message_id: message.message_sid.clone(),
+            status: message.message_status.clone().unwrap_or_default(),
+            // A status is about a message the business sent: `To` is the contact.
+            recipient: message.to.clone(),
+            at: None,
+            errors: Vec::new(),
+        };
+        let worker = app.clone();
+        return match tokio::task::spawn_blocking(move || worker.store(|s| s.record_status(&status)))
+            .await
+        {
+            Ok(Ok(())) => Ok(EMPTY.to_string()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(e) => Err(format!("a status could not be recorded: {e}")),
+        };
     }
     let inbound = message
         .to_inbound()
@@ -92,23 +94,21 @@ fn process(app: &App, message: channel::TwilioMessage) -> Result<String, crate::
         .wa_id
         .clone()
         .unwrap_or_else(|| message.from.trim_start_matches('+').to_string());
-    let outcome = deliver(
-        app,
-        Delivery {
-            channel: Channel::Twilio,
-            id: Some(message.message_sid.clone()),
-            contact: Contact {
-                id,
-                name: message.profile_name.clone().unwrap_or_default(),
-                phone: message.from.clone(),
-                language: String::new(),
-            },
-            inbound,
-            inline: true,
+    let delivery = Delivery {
+        channel: Channel::Twilio,
+        id: Some(message.message_sid.clone()),
+        contact: Contact {
+            id,
+            name: message.profile_name.clone().unwrap_or_default(),
+            phone: message.from.clone(),
+            language: String::new(),
         },
-    )?;
+        inbound,
+        inline: true,
+    };
+    let outcome = super::deliver_all(app, vec![delivery]).await?.pop();
     let reply = match outcome {
-        Outcome::Processed { reply } => {
+        Some(Outcome::Processed { reply }) => {
             let reply = reply.unwrap_or_else(|| EMPTY.to_string());
             app.metrics.messages_in.get_or_create(&label).inc();
             let sent = reply.matches("<Message>").count() as u64;
@@ -116,8 +116,8 @@ fn process(app: &App, message: channel::TwilioMessage) -> Result<String, crate::
             reply
         }
         // The same answer again, not counted again.
-        Outcome::Duplicate { reply } => reply.unwrap_or_else(|| EMPTY.to_string()),
-        Outcome::UnknownContact => EMPTY.to_string(),
+        Some(Outcome::Duplicate { reply }) => reply.unwrap_or_else(|| EMPTY.to_string()),
+        Some(Outcome::UnknownContact) | None => EMPTY.to_string(),
     };
     Ok(reply)
 }

@@ -1,0 +1,163 @@
+//! The conversation worker: one thread that takes the deliveries of every request, runs them
+//! through the engine in batches and commits each batch in one transaction.
+//!
+//! ```text
+//! requests ─Job─▶ channel ─▶ worker: store held for the batch; per delivery: seen? load
+//!                                    (or this batch's newer state), engine turn, rows
+//!                                    ─▶ commit_many ─▶ each request's answer, senders woken
+//!                                    a turn that calls the client's API ─▶ slow path
+//! ```
+//! One thread owning the batch costs far less than a thread per request contending for the
+//! store: the engine takes microseconds, SQLite wants one writer, and a machine with two cores
+//! pays for every thread switch.
+//!
+//! A turn that `call`s the client's API could block the worker for seconds, so such a delivery
+//! goes to the slow path instead (its turn here is thrown away): a thread of its own per
+//! contact running [`deliver`], which makes the calls. While a contact has deliveries on the
+//! slow path, its later deliveries queue behind them there, so its messages stay in order.
+
+use super::app::App;
+use super::conversation::{current_state, deliver, written, Delivery, Outcome};
+use crate::runtime::state::State;
+use crate::runtime::turn::{Event, Output};
+use crate::store::{StoreError, Turn};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+/// Deliveries taken into one batch at most.
+const MAX_BATCH: usize = 256;
+
+/// What a delivery's request waits for.
+pub type Answer = oneshot::Sender<Result<Outcome, StoreError>>;
+
+/// The deliveries of one request, each with where its answer goes.
+pub struct Job {
+    pub deliveries: Vec<(Delivery, Answer)>,
+}
+
+/// Contacts with deliveries on the slow path, each with the ones waiting there in order.
+pub type SlowQueues = HashMap<String, VecDeque<(Delivery, Answer)>>;
+
+/// Runs until every sender of jobs is gone.
+pub fn run(app: Arc<App>, jobs: std::sync::mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = first.deliveries;
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.extend(job.deliveries),
+                Err(_) => break,
+            }
+        }
+        process(&app, batch);
+    }
+}
+
+/// A turn made in this batch, waiting for the commit.
+struct Made {
+    answer: Answer,
+    outcome: Outcome,
+}
+
+fn process(app: &Arc<App>, batch: Vec<(Delivery, Answer)>) {
+    let mut turns = Vec::new();
+    let mut made = Vec::new();
+    let mut has_rows = false;
+    // This batch's newer states, and the inbound ids it already took (with their replies).
+    let mut states: HashMap<String, State> = HashMap::new();
+    let mut ids: HashMap<String, Option<String>> = HashMap::new();
+    let results = app.with_store(|store| {
+        for (delivery, answer) in batch {
+            let channel = delivery.channel;
+            let key = channel.key(&delivery.contact.id);
+            if app.on_slow_path(&key) {
+                to_slow_path(app, key, delivery, answer);
+                continue;
+            }
+            if let Some(id) = &delivery.id {
+                let earlier = match ids.get(id) {
+                    Some(reply) => Some(Ok(reply.clone())),
+                    None => match store.seen(id) {
+                        Ok(true) => Some(store.reply(id)),
+                        Ok(false) => None,
+                        Err(e) => Some(Err(e)),
+                    },
+                };
+                if let Some(reply) = earlier {
+                    if reply.is_ok() {
+                        app.count_duplicate(channel);
+                    }
+                    let _ = answer.send(reply.map(|reply| Outcome::Duplicate { reply }));
+                    continue;
+                }
+            }
+            let stored = match states.remove(&key) {
+                Some(state) => Some(state),
+                None => match store.load(&key) {
+                    Ok(stored) => stored,
+                    Err(e) => {
+                        let _ = answer.send(Err(e));
+                        continue;
+                    }
+                },
+            };
+            let Some(state) = current_state(app, stored, &delivery) else {
+                let _ = answer.send(Ok(Outcome::UnknownContact));
+                continue;
+            };
+            let clock = crate::clock::now(&app.engine.model().bot.timezone);
+            let (next, outputs) = app.engine.turn(&state, delivery.inbound.clone(), &clock);
+            if outputs
+                .iter()
+                .any(|o| matches!(o, Output::Event(Event::Call { .. })))
+            {
+                // Done again on the slow path, with the call made; this batch forgets it.
+                to_slow_path(app, key, delivery, answer);
+                continue;
+            }
+            let (rows, reply) = written(app, channel, delivery.inline, &next, &outputs, clock.now);
+            has_rows |= !rows.is_empty();
+            if let Some(id) = &delivery.id {
+                ids.insert(id.clone(), reply.clone());
+            }
+            states.insert(key.clone(), next.clone());
+            turns.push(Turn {
+                inbound_id: delivery.id,
+                contact: key,
+                state: next,
+                outbox: rows,
+                reply: reply.clone(),
+            });
+            made.push(Made {
+                answer,
+                outcome: Outcome::Processed { reply },
+            });
+        }
+        if turns.is_empty() {
+            Vec::new()
+        } else {
+            store.commit_many(std::mem::take(&mut turns))
+        }
+    });
+    for (made, result) in made.into_iter().zip(results) {
+        let _ = made.answer.send(result.map(|()| made.outcome));
+    }
+    if has_rows {
+        app.wake_senders();
+    }
+}
+
+/// Queues a delivery on its contact's slow path, starting one if the contact has none.
+fn to_slow_path(app: &Arc<App>, key: String, delivery: Delivery, answer: Answer) {
+    if app.queue_slow(&key, delivery, answer) {
+        let app = app.clone();
+        std::thread::spawn(move || drain_slow_path(&app, &key));
+    }
+}
+
+/// Delivers a contact's slow-path queue in order, until it is empty.
+fn drain_slow_path(app: &App, key: &str) {
+    while let Some((delivery, answer)) = app.next_slow(key) {
+        let _ = answer.send(deliver(app, delivery));
+    }
+}
