@@ -347,6 +347,24 @@ fn a_status_callback_is_no_message() {
     assert_eq!(message.to_inbound(), None);
 }
 
+#[test]
+fn a_failed_status_keeps_its_error() {
+    let params = pairs(&[
+        ("MessageSid", "SM7"),
+        ("MessageStatus", "undelivered"),
+        ("From", "whatsapp:+14155238886"),
+        ("To", "whatsapp:+5511999990000"),
+        ("ErrorCode", "63016"),
+        ("ErrorMessage", "outside the allowed window"),
+    ]);
+    let message = parse_message(&params).unwrap();
+    assert!(message.is_status());
+    assert_eq!(
+        message.error.as_deref(),
+        Some("63016: outside the allowed window")
+    );
+}
+
 /// Some incoming messages carry `MessageStatus=received`: they are messages all the same.
 #[test]
 fn an_incoming_message_with_status_received_is_a_message() {

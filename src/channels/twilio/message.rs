@@ -32,6 +32,9 @@ pub struct TwilioMessage {
     /// `MessageStatus` (`sent`, `delivered`, `read`, `failed`, …): set when the request is a
     /// status callback about a message the business sent, not a message from the contact.
     pub message_status: Option<String>,
+    /// `ErrorCode` and `ErrorMessage` of a status callback about a failed send, as one line
+    /// (`63016: …`).
+    pub error: Option<String>,
 }
 
 /// Why a webhook is not a message the server can take (the server answers 400).
@@ -87,6 +90,17 @@ pub fn parse_message(params: &[(String, String)]) -> Result<TwilioMessage, Messa
             .unwrap_or(0),
         message_type: owned("MessageType"),
         message_status: owned("MessageStatus"),
+        error: match (get("ErrorCode"), get("ErrorMessage")) {
+            (None, None) => None,
+            (code, message) => Some(
+                [code, message]
+                    .into_iter()
+                    .flatten()
+                    .map(str::trim)
+                    .collect::<Vec<_>>()
+                    .join(": "),
+            ),
+        },
     })
 }
 

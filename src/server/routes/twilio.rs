@@ -71,7 +71,7 @@ async fn process(app: &Arc<App>, message: channel::TwilioMessage) -> Result<Stri
             // A status is about a message the business sent: `To` is the contact.
             recipient: message.to.clone(),
             at: None,
-            errors: Vec::new(),
+            errors: message.error.clone().into_iter().collect(),
         };
         let worker = app.clone();
         return match tokio::task::spawn_blocking(move || worker.store(|s| s.record_status(&status)))
