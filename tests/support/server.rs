@@ -531,3 +531,63 @@ impl FakeApi {
         requests.len()
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Helpers added for tests/server_calls.rs: a fake API that answers late.
+
+impl FakeApi {
+    /// Another base URL for this fake, whose answers come `delay` late: a relay on loopback
+    /// that passes each request on at once (so the fake records it when it arrives, and
+    /// [`FakeApi::wait_for`] sees a request whose answer is still held back) and holds the
+    /// answer until `delay` after the connection was opened (a connection's later answers go
+    /// at once). [`FakeApi::base`] stays as fast as ever. The relay lives as long as the test
+    /// process.
+    pub fn delayed_base(&self, delay: Duration) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let relay = listener.local_addr().unwrap();
+        let upstream = self.address;
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                std::thread::spawn(move || relay_late(client, upstream, delay));
+            }
+        });
+        format!("http://{relay}")
+    }
+}
+
+/// One connection through [`FakeApi::delayed_base`]'s relay.
+fn relay_late(client: std::net::TcpStream, upstream: std::net::SocketAddr, delay: Duration) {
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpStream};
+    let opened = Instant::now();
+    let Ok(server) = TcpStream::connect(upstream) else {
+        return;
+    };
+    let (Ok(mut from_client), Ok(mut to_server)) = (client.try_clone(), server.try_clone()) else {
+        return;
+    };
+    // Requests go through as they come.
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut from_client, &mut to_server);
+        let _ = to_server.shutdown(Shutdown::Write);
+    });
+    // Answers wait.
+    let (mut from_server, mut to_client) = (server, client);
+    let mut buffer = [0u8; 8192];
+    let mut held = true;
+    loop {
+        let n = match from_server.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if held {
+            std::thread::sleep(delay.saturating_sub(opened.elapsed()));
+            held = false;
+        }
+        if to_client.write_all(&buffer[..n]).is_err() {
+            break;
+        }
+    }
+    let _ = to_client.shutdown(Shutdown::Write);
+}
