@@ -186,6 +186,8 @@ fn main() {
         .arg(o.threads.to_string())
         .output()
         .unwrap();
+    let sent_during_load = fake.count.load(Ordering::SeqCst);
+    let load_ended = Instant::now();
     let report = String::from_utf8_lossy(&output.stdout).into_owned();
     eprintln!("{report}");
     if let Some(perf) = perf {
@@ -213,6 +215,7 @@ fn main() {
     };
     let (peak_mb, rss_mb) = (field("VmHWM:"), field("VmRSS:"));
     let drained = wait_drained(&address, Duration::from_secs(60));
+    let drain_s = load_ended.elapsed().as_secs_f64();
     let _ = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status();
@@ -251,7 +254,7 @@ fn main() {
     );
     println!("| server memory after the load | peak {peak_mb:.1} MB, now {rss_mb:.1} MB |");
     println!("| conversations stored | {states} ({inbound} inbound ids, db {db_mb:.1} MB) |");
-    println!("| replies sent to the fake Graph API | {} (outbox: {sent} sent, {pending} pending; drained: {drained}) |", fake.count.load(Ordering::SeqCst));
+    println!("| replies sent to the fake Graph API | {sent_during_load} while the load ran; {} in all (outbox: {sent} sent, {pending} pending; drained: {drained}, {drain_s:.1} s after the load) |", fake.count.load(Ordering::SeqCst));
     println!("| start-up (spawn to listening) | {startup_ms:.1} ms (server's own count: {reported} ms) |");
     println!("| `charla build --emit binary` | {build_ms:.0} ms |");
     println!("| seeding {} conversations | {seed_s:.1} s |", o.contacts);

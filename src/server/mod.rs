@@ -29,9 +29,6 @@ use settings::Settings;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// How many sender threads send the outbox.
-const SENDERS: usize = 2;
-
 /// Serves `model` until SIGTERM or Ctrl-C. Start-up problems (the database, the address) are
 /// errors; after start-up, problems are logged and the server goes on.
 pub fn serve(model: Model, settings: Settings) -> Result<(), String> {
@@ -56,7 +53,7 @@ pub fn serve(model: Model, settings: Settings) -> Result<(), String> {
     let db = settings.db.display().to_string();
     let app = Arc::new(App::new(engine, settings, Box::new(store)));
     let worker = app.start_worker();
-    let senders: Vec<_> = (0..SENDERS)
+    let senders: Vec<_> = (0..app.settings.senders)
         .map(|_| {
             let app = app.clone();
             std::thread::spawn(move || sender::run(app))

@@ -13,8 +13,9 @@ use crate::store::OutboxRow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Rows taken per claim.
-const BATCH: usize = 64;
+/// Rows taken per claim: small, so that with a slow API the rows spread over all the senders
+/// instead of waiting in one sender's batch.
+const BATCH: usize = 16;
 /// Tries before a row is given up (with the default 300 s cap: about an hour and a half).
 pub const MAX_ATTEMPTS: u32 = 20;
 /// How long one send may take.

@@ -110,6 +110,11 @@ pub const VARIABLES: &[Variable] = &[
         example: "1048576",
     },
     Variable {
+        name: "CHARLA_SENDERS",
+        meaning: "how many replies are sent at the same time (one thread each)",
+        example: "8",
+    },
+    Variable {
         name: "CHARLA_RETRY_MAX",
         meaning: "longest wait between two tries of a reply the API refused, in seconds",
         example: "300",
@@ -175,6 +180,7 @@ pub struct Settings {
     pub api_header: Option<(String, String)>,
     pub max_body: usize,
     pub retry_max_secs: i64,
+    pub senders: usize,
 }
 
 impl Settings {
@@ -257,6 +263,7 @@ impl Settings {
             max_body: usize::try_from(number("CHARLA_MAX_BODY", 1 << 20)?).unwrap_or(usize::MAX),
             retry_max_secs: i64::try_from(number("CHARLA_RETRY_MAX", 300)?.max(1))
                 .unwrap_or(i64::MAX),
+            senders: usize::try_from(number("CHARLA_SENDERS", 8)?.clamp(1, 256)).unwrap_or(8),
         })
     }
 

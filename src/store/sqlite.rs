@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     sent_at     INTEGER,
     remote_id   TEXT
 );
-CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (due_at, id) WHERE status = 'pending';
+-- Claims walk the pending rows in id order; sent rows, however many, are never scanned.
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (id) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS outbox_contact ON outbox (contact, id) WHERE status = 'pending';
 CREATE TABLE IF NOT EXISTS statuses (
     message_id  TEXT NOT NULL,
