@@ -49,7 +49,14 @@ pub fn run(app: Arc<App>, jobs: std::sync::mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        process(&app, batch);
+        // A bug must not take every later request down with it: a panic loses this batch's
+        // answers (their requests get 500 and the channels deliver them again), and the worker
+        // goes on.
+        let caught =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process(&app, batch)));
+        if caught.is_err() {
+            eprintln!("charla: internal error while processing a batch; its requests got 500");
+        }
     }
 }
 
@@ -158,6 +165,15 @@ fn to_slow_path(app: &Arc<App>, key: String, delivery: Delivery, answer: Answer)
 /// Delivers a contact's slow-path queue in order, until it is empty.
 fn drain_slow_path(app: &App, key: &str) {
     while let Some((delivery, answer)) = app.next_slow(key) {
-        let _ = answer.send(deliver(app, delivery));
+        // As in the worker: a panic answers this delivery with an error (the channel delivers
+        // it again) and the contact's queue goes on, rather than waiting forever.
+        let delivered =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| deliver(app, delivery)))
+                .unwrap_or_else(|_| {
+                    Err(StoreError::Backend(
+                        "internal error while processing the message".to_string(),
+                    ))
+                });
+        let _ = answer.send(delivered);
     }
 }
