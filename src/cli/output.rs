@@ -1,6 +1,6 @@
 //! Printing diagnostics in the format asked for.
 
-use crate::diagnostic::{render_github, render_human, render_json, Diagnostic, Summary};
+use crate::diagnostic::{render_github, render_human, render_json, Diagnostic, Sarif, Summary};
 use crate::source::SourceFile;
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 use std::io::IsTerminal;
@@ -13,6 +13,8 @@ pub enum Format {
     Json,
     /// GitHub Actions annotations
     Github,
+    /// One SARIF 2.1.0 log, for code scanning (GitHub's upload-sarif, IDE viewers)
+    Sarif,
 }
 
 /// Colour only on a terminal, and never with `NO_COLOR`.
@@ -25,15 +27,16 @@ pub fn color_choice() -> ColorChoice {
     }
 }
 
-/// Diagnostics gathered over several bots, printed at the end (JSON needs one object).
+/// Diagnostics gathered over several bots, printed at the end (JSON and SARIF need one object).
 #[derive(Default)]
 pub struct Report {
     json: Vec<serde_json::Value>,
+    sarif: Sarif,
     pub summary: Summary,
 }
 
 impl Report {
-    /// Prints (human, github) or keeps (json) one bot's diagnostics.
+    /// Prints (human, github) or keeps (json, sarif) one bot's diagnostics.
     pub fn add(&mut self, format: Format, files: &[SourceFile], diagnostics: &[Diagnostic]) {
         let s = Summary::of(diagnostics);
         self.summary.errors += s.errors;
@@ -45,18 +48,34 @@ impl Report {
             }
             Format::Github => print_out(&render_github(files, diagnostics)),
             Format::Json => self.json.extend(render_json(files, diagnostics)),
+            // SARIF paths are relative to where charla runs: in CI, the repository's root,
+            // which is what code scanning expects. Without a current directory every path is
+            // kept as the user wrote it.
+            Format::Sarif => {
+                let base = std::env::current_dir().unwrap_or_default();
+                self.sarif.add(files, diagnostics, &base);
+            }
         }
     }
 
-    /// Prints what is left: the JSON object, or nothing.
+    /// Prints what is left: the JSON object, the SARIF log, or nothing.
     pub fn finish(self, format: Format) {
-        if format == Format::Json {
-            let value = serde_json::json!({
-                "diagnostics": self.json,
-                "errors": self.summary.errors,
-                "warnings": self.summary.warnings,
-            });
-            print_out(&format!("{value}\n"));
+        match format {
+            Format::Json => {
+                let value = serde_json::json!({
+                    "diagnostics": self.json,
+                    "errors": self.summary.errors,
+                    "warnings": self.summary.warnings,
+                });
+                print_out(&format!("{value}\n"));
+            }
+            Format::Sarif => {
+                // Indented: a SARIF file is also read by people, in CI logs and artifacts.
+                let log = self.sarif.finish();
+                let text = serde_json::to_string_pretty(&log).unwrap_or_else(|_| log.to_string());
+                print_out(&format!("{text}\n"));
+            }
+            Format::Human | Format::Github => {}
         }
     }
 }

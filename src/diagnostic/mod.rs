@@ -1,14 +1,16 @@
 //! Diagnostics: what charla tells the author, in one shape for every stage.
 //!
 //! Each stage has its own typed error enum with a `to_diagnostic`; this module holds the shared
-//! shape and the renderers (people, JSON, GitHub annotations).
+//! shape and the renderers (people, JSON, GitHub annotations, SARIF).
 
 pub mod codes;
 mod did_you_mean;
 mod render;
+mod sarif;
 
 pub use did_you_mean::did_you_mean;
 pub use render::{render_github, render_human, render_json, Summary};
+pub use sarif::Sarif;
 
 use crate::source::Span;
 use serde::Serialize;

@@ -1,5 +1,6 @@
 //! Renderers: for people (codespan-reporting), for machines (JSON as in DESIGN.md) and for
-//! GitHub Actions (workflow-command annotations).
+//! GitHub Actions (workflow-command annotations). SARIF, which gathers a whole log, is in
+//! `sarif.rs`.
 
 use super::{Diagnostic, Label, Severity};
 use crate::source::SourceFile;
@@ -92,16 +93,17 @@ fn printable(text: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// Position of a label as the JSON format and annotations give it: 1-based lines and columns.
-struct Position<'a> {
-    file: &'a str,
-    line: usize,
-    column: usize,
-    end_line: usize,
-    end_column: usize,
+/// Position of a label as the JSON format, annotations and SARIF give it: 1-based lines and
+/// columns (columns count characters).
+pub(super) struct Position<'a> {
+    pub file: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
 }
 
-fn position<'a>(files: &'a [SourceFile], label: &Label) -> Position<'a> {
+pub(super) fn position<'a>(files: &'a [SourceFile], label: &Label) -> Position<'a> {
     match files.get(label.span.file.0 as usize) {
         Some(file) => {
             let (line, column) = file.line_col(label.span.start as usize);
