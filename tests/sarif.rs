@@ -493,3 +493,76 @@ fn the_vendored_schema_is_the_sarif_2_1_0_schema() {
     assert!(validator().is_valid(&location("a%20b.charla")));
     assert!(!validator().is_valid(&location("a b.charla")));
 }
+
+// --- the CI documentation ------------------------------------------------------------------------
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(crate_root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The fenced ```yaml blocks of a Markdown file.
+fn yaml_blocks(markdown: &str) -> Vec<&str> {
+    markdown
+        .split("```yaml\n")
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .collect()
+}
+
+#[test]
+fn the_workflow_runs_fmt_check_sarif_upload_and_test() {
+    let workflow = read("docs/ci/charla.yml");
+    for step in [
+        "charla fmt --check \"$BOTS\"",
+        "charla check --deny-warnings --format sarif \"$BOTS\" > charla.sarif",
+        "uses: github/codeql-action/upload-sarif@",
+        "sarif_file: charla.sarif",
+        "charla test \"$BOTS\"",
+        "cargo install --locked --git",
+    ] {
+        assert!(workflow.contains(step), "docs/ci/charla.yml lacks `{step}`");
+    }
+    // What docs/ci.md quotes of the workflow is in it word for word.
+    let doc = read("docs/ci.md");
+    let quoted: Vec<&str> = yaml_blocks(&doc)
+        .into_iter()
+        .filter(|b| b.contains("upload-sarif"))
+        .collect();
+    assert_eq!(quoted.len(), 1, "one quote of the workflow in docs/ci.md");
+    assert!(
+        workflow.contains(quoted[0].trim_end()),
+        "docs/ci.md quotes a workflow that is not docs/ci/charla.yml:\n{}",
+        quoted[0]
+    );
+}
+
+#[test]
+fn the_pre_commit_hooks_are_the_ones_the_docs_name() {
+    let hooks = read(".pre-commit-hooks.yaml");
+    let ids: Vec<&str> = hooks
+        .lines()
+        .filter_map(|l| l.strip_prefix("- id: "))
+        .collect();
+    assert_eq!(ids, ["charla-fmt", "charla-check", "charla-test"]);
+    for entry in [
+        "entry: charla fmt",
+        "entry: charla check",
+        "entry: charla test",
+    ] {
+        assert!(hooks.contains(entry), "{entry}");
+    }
+    let doc = read("docs/ci.md");
+    let configs: Vec<&str> = yaml_blocks(&doc)
+        .into_iter()
+        .filter(|b| b.starts_with("repos:"))
+        .collect();
+    assert_eq!(configs.len(), 2, "a remote and a local configuration");
+    for config in configs {
+        for id in &ids {
+            assert!(
+                config.contains(&format!("- id: {id}\n")),
+                "{id} in:\n{config}"
+            );
+        }
+    }
+}
