@@ -10,6 +10,7 @@ mod chat;
 mod check;
 mod check_options;
 mod explain;
+mod graph;
 mod load;
 mod mocks;
 mod notify;
@@ -35,6 +36,7 @@ enum Command {
     Test(test::TestArgs),
     Chat(chat::ChatArgs),
     Explain(explain::ExplainArgs),
+    Graph(graph::GraphArgs),
     Serve(serve::ServeSourceArgs),
 }
 
@@ -61,6 +63,7 @@ pub fn run() -> ExitCode {
         Command::Test(args) => test::run(args),
         Command::Chat(args) => chat::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Graph(args) => graph::run(args),
         Command::Serve(args) => serve::run(args),
     };
     ExitCode::from(code)
