@@ -31,12 +31,21 @@ fn edge_style(kind: EdgeKind) -> (&'static str, &'static str, &'static str) {
     }
 }
 
+/// Where the picture puts each node and edge (boxes sized for their text).
+pub fn layout(graph: &Graph) -> Layout {
+    let node_sizes: Vec<Size> = graph.nodes.iter().map(|n| Face::of(n).size()).collect();
+    let label_sizes: Vec<Option<Size>> = graph
+        .edges
+        .iter()
+        .map(|e| label_size(&edge_lines(e)))
+        .collect();
+    layout::layout(graph, &node_sizes, &label_sizes)
+}
+
 pub fn render(graph: &Graph) -> String {
     let nodes: Vec<Face> = graph.nodes.iter().map(Face::of).collect();
     let labels: Vec<Vec<(String, bool)>> = graph.edges.iter().map(edge_lines).collect();
-    let node_sizes: Vec<Size> = nodes.iter().map(Face::size).collect();
-    let label_sizes: Vec<Option<Size>> = labels.iter().map(|l| label_size(l)).collect();
-    let laid = layout::layout(graph, &node_sizes, &label_sizes);
+    let laid = layout(graph);
     let legend = Legend::of(graph);
     let header = header_height(graph, &legend, laid.width);
     let width = (laid.width.max(legend.min_width()) + 2.0 * MARGIN).ceil();
