@@ -374,6 +374,26 @@ fn readme_picture_is_current() {
     );
 }
 
+/// The README's Mermaid block is the graph of the bot at the top of the README.
+#[test]
+fn readme_mermaid_is_the_readme_bot() {
+    let readme = std::fs::read_to_string(crate_root().join("README.md")).unwrap();
+    let block = |fence: &str| {
+        let start = readme
+            .find(fence)
+            .unwrap_or_else(|| panic!("no {fence} in README"))
+            + fence.len();
+        let len = readme[start..].find("```").unwrap();
+        readme[start..start + len].to_string()
+    };
+    let bot = SourceFile::new("bot.charla", block("```charla\n"));
+    let drawn = mermaid::render(&draw_sources(&[bot]).graph);
+    assert!(
+        block("```mermaid\n") == drawn,
+        "the README's mermaid block is not what charla draws for the README's bot:\n{drawn}"
+    );
+}
+
 // Bad input never breaks it ------------------------------------------------------------------
 
 #[test]
