@@ -21,6 +21,7 @@ pub mod clock;
 pub mod diagnostic;
 pub mod emit;
 pub mod fold;
+pub mod format;
 pub mod graph;
 pub mod matching;
 pub mod model;

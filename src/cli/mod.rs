@@ -10,6 +10,7 @@ mod chat;
 mod check;
 mod check_options;
 mod explain;
+mod fmt;
 mod graph;
 mod load;
 mod mocks;
@@ -36,6 +37,7 @@ enum Command {
     Test(test::TestArgs),
     Chat(chat::ChatArgs),
     Explain(explain::ExplainArgs),
+    Fmt(fmt::FmtArgs),
     Graph(graph::GraphArgs),
     Serve(serve::ServeSourceArgs),
 }
@@ -63,6 +65,7 @@ pub fn run() -> ExitCode {
         Command::Test(args) => test::run(args),
         Command::Chat(args) => chat::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Fmt(args) => fmt::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Serve(args) => serve::run(args),
     };
