@@ -435,6 +435,36 @@ fn every_fixture_mistake_and_half_typed_bot_draws_in_every_format() {
     }
 }
 
+#[test]
+fn a_chain_of_two_thousand_menus_draws_quickly() {
+    // Two thousand layers, and an option from each menu back to the first: threading every
+    // back edge through every column between would take millions of items.
+    let mut text = String::from(
+        "bot \"Chain\" {\n  business retail\n  start m0\n  support \"https://x.example\"\n}\n",
+    );
+    let count = 2000;
+    for i in 0..count {
+        let next = if i + 1 < count {
+            format!("m{}", i + 1)
+        } else {
+            "handoff".to_string()
+        };
+        text.push_str(&format!(
+            "menu m{i} {{\n  say \"Menu {i}\"\n  option \"Next\" -> {next}\n  option \"First\" -> m0\n}}\n"
+        ));
+    }
+    let started = std::time::Instant::now();
+    let graph = draw_sources(&[SourceFile::new("chain.charla", text)]).graph;
+    let svg = svg::render(&graph);
+    let elapsed = started.elapsed();
+    parse_svg(&svg);
+    assert_eq!(graph.nodes.len(), count + 2);
+    assert!(
+        elapsed < std::time::Duration::from_secs(10),
+        "took {elapsed:?}"
+    );
+}
+
 // The command --------------------------------------------------------------------------------
 
 #[test]

@@ -75,6 +75,8 @@ const NODE_GAP: f64 = 16.0;
 const EDGE_GAP: f64 = 5.0;
 /// The height an edge takes in a column it only crosses.
 const LINE_HEIGHT: f64 = 4.0;
+/// How many column crossings of edges the layout threads through items (see `layout`).
+const CROSSING_BUDGET: usize = 200_000;
 /// Rounds of ordering and of placing.
 const ORDER_ROUNDS: usize = 12;
 const PLACE_ROUNDS: usize = 16;
@@ -110,9 +112,8 @@ pub fn layers(graph: &Graph) -> Vec<usize> {
     longest_paths(&of_kind(NodeKind::Start), 0, &next, &mut layer);
     longest_paths(&of_kind(NodeKind::Template), 0, &next, &mut layer);
     longest_paths(&free_text, 1, &next, &mut layer);
-    for i in (0..n).filter(|&i| !sink(i)) {
-        longest_paths(&[i], 1, &next, &mut layer);
-    }
+    let rest: Vec<usize> = (0..n).filter(|&i| !sink(i)).collect();
+    longest_paths(&rest, 1, &next, &mut layer);
     let mut out: Vec<usize> = layer.iter().map(|l| l.unwrap_or(0)).collect();
     // What nothing leads to (a template, an intent reached by free text, a forgotten menu)
     // stands just before the first node it leads to, not far back beside `start`: its edges
@@ -217,14 +218,30 @@ pub fn layout(graph: &Graph, node_sizes: &[Size], label_sizes: &[Option<Size>]) 
     // Each edge becomes a chain of items: its source, one item per column between, its target.
     let mut chains: Vec<Vec<usize>> = Vec::with_capacity(graph.edges.len());
     let mut labels: Vec<Option<usize>> = Vec::with_capacity(graph.edges.len());
+    let ends = |edge: &super::Edge| (edge.from.min(n - 1), edge.to.min(n - 1));
+    // A huge bot's layers run into the thousands, and an item in every column an edge crosses
+    // would then be billions of items: past a budget, an edge gets only the item next to its
+    // source (its label) and goes straight on from there, over what lies between.
+    let crossed: usize = graph
+        .edges
+        .iter()
+        .map(|edge| {
+            let (from, to) = ends(edge);
+            items[from].rank.abs_diff(items[to].rank)
+        })
+        .sum();
+    let thread_through = crossed <= CROSSING_BUDGET;
     for (e, edge) in graph.edges.iter().enumerate() {
-        let (from, to) = (edge.from.min(n - 1), edge.to.min(n - 1));
+        let (from, to) = ends(edge);
         let (a, b) = (items[from].rank, items[to].rank);
-        let columns: Vec<usize> = match a.cmp(&b) {
+        let mut columns: Vec<usize> = match a.cmp(&b) {
             std::cmp::Ordering::Less => (a + 1..b).collect(),
             std::cmp::Ordering::Greater => (b + 1..a).rev().collect(),
             std::cmp::Ordering::Equal => vec![a + 1],
         };
+        if !thread_through {
+            columns.truncate(1);
+        }
         let label = label_sizes.get(e).copied().flatten();
         let mut chain = vec![from];
         let mut label_item = None;
@@ -376,11 +393,15 @@ fn transpose(
     right: &[Vec<usize>],
     pos: &mut [f64],
 ) {
-    // Crossings between the edges of `u` and of `v` on one side, with `u` above `v`.
+    // Crossings between the edges of `u` and of `v` on one side, with `u` above `v`: pairs
+    // whose end for `v` lies above the end for `u` (sorted and searched, for hubs such as
+    // `handoff` with thousands of edges).
     let between = |u: usize, v: usize, side: &[Vec<usize>], pos: &[f64]| -> usize {
+        let mut ends_v: Vec<f64> = side[v].iter().map(|&b| pos[b]).collect();
+        ends_v.sort_by(f64::total_cmp);
         side[u]
             .iter()
-            .map(|&a| side[v].iter().filter(|&&b| pos[b] < pos[a]).count())
+            .map(|&a| ends_v.partition_point(|&b| b < pos[a]))
             .sum()
     };
     for _ in 0..4 {
