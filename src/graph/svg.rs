@@ -47,7 +47,7 @@ pub fn render(graph: &Graph) -> String {
     let labels: Vec<Vec<(String, bool)>> = graph.edges.iter().map(edge_lines).collect();
     let laid = layout(graph);
     let legend = Legend::of(graph);
-    let header = header_height(graph, &legend, laid.width);
+    let header = header_height(&legend, laid.width);
     let width = (laid.width.max(legend.min_width()) + 2.0 * MARGIN).ceil();
     let height = (header + laid.height + 2.0 * MARGIN).ceil();
 
@@ -72,7 +72,7 @@ pub fn render(graph: &Graph) -> String {
         num(width),
         num(height)
     );
-    legend.draw(graph, &title, width - 2.0 * MARGIN, &mut out);
+    legend.draw(&title, width - 2.0 * MARGIN, &mut out);
     let _ = writeln!(
         out,
         "<g transform=\"translate({} {})\">",
@@ -192,8 +192,8 @@ pub fn text_width(text: &str, size: f64, bold: bool) -> f64 {
     ems * size * if bold { 1.08 } else { 1.0 }
 }
 
-fn header_height(graph: &Graph, legend: &Legend, layout_width: f64) -> f64 {
-    let _ = graph;
+/// The title and the legend's rows above the flow.
+fn header_height(legend: &Legend, layout_width: f64) -> f64 {
     let rows = legend.rows(layout_width.max(legend.min_width())).len() as f64;
     30.0 + rows * 20.0 + 12.0
 }
@@ -261,8 +261,7 @@ impl Legend {
         rows
     }
 
-    fn draw(&self, graph: &Graph, title: &str, width: f64, out: &mut String) {
-        let _ = graph;
+    fn draw(&self, title: &str, width: f64, out: &mut String) {
         out.push_str("<g class=\"legend\">\n");
         let _ = writeln!(
             out,
