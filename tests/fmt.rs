@@ -232,6 +232,59 @@ fn crlf_files_keep_crlf_and_lose_their_byte_order_mark() {
     );
 }
 
+/// The generator of `cargo bench --bench check`; its bots put no blank line between items.
+#[allow(dead_code)]
+#[path = "../benches/check.rs"]
+mod generator;
+
+#[test]
+fn a_generated_bot_formats_idempotently_and_keeps_its_meaning() {
+    let names = ["bot.charla".to_string()];
+    let original = SourceFile::new("bot.charla", generator::generate(300));
+    let once = fmt(&original).expect("the generated bot parses");
+    assert_ne!(
+        once, original.text,
+        "a generated bot is not in canonical layout"
+    );
+    let formatted = SourceFile::new("bot.charla", once.clone());
+    assert_eq!(fmt(&formatted).as_ref(), Some(&once));
+    let dir = crate_root();
+    let before = meaning(dir, &[original], &names);
+    assert!(before.bundle.is_some(), "the generated bot has errors");
+    assert_eq!(meaning(dir, &[formatted], &names), before);
+}
+
+#[test]
+fn half_typed_examples_are_formatted_or_refused_never_broken() {
+    // What an editor sends while a person types: every prefix of every example, cut at each
+    // line end and in the middle of each line.
+    let mut refused = 0;
+    for bot in corpus().iter().filter(|b| b.label.contains("examples")) {
+        for source in &bot.sources {
+            let text = source.text.as_str();
+            let mut cuts: Vec<usize> = Vec::new();
+            let mut line_start = 0;
+            for (at, _) in text.match_indices('\n') {
+                let middle = line_start + (at - line_start) / 2;
+                cuts.extend((middle..=at).find(|&i| text.is_char_boundary(i)));
+                cuts.push(at + 1);
+                line_start = at + 1;
+            }
+            for cut in cuts {
+                let prefix = SourceFile::new(source.name.clone(), &text[..cut]);
+                match fmt(&prefix) {
+                    Some(once) => {
+                        let again = fmt(&SourceFile::new(source.name.clone(), once.clone()));
+                        assert_eq!(Some(&once), again.as_ref(), "{} cut at {cut}", source.name);
+                    }
+                    None => refused += 1,
+                }
+            }
+        }
+    }
+    assert!(refused > 0, "no prefix was refused: the cuts went wrong");
+}
+
 // ---- generated bots: mutations of the corpus ----------------------------------------------
 
 /// What to do to one line.
