@@ -13,6 +13,7 @@ mod explain;
 mod fmt;
 mod graph;
 mod load;
+mod lsp;
 mod mocks;
 mod notify;
 mod output;
@@ -39,6 +40,7 @@ enum Command {
     Explain(explain::ExplainArgs),
     Fmt(fmt::FmtArgs),
     Graph(graph::GraphArgs),
+    Lsp(lsp::LspArgs),
     Serve(serve::ServeSourceArgs),
 }
 
@@ -67,6 +69,7 @@ pub fn run() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Graph(args) => graph::run(args),
+        Command::Lsp(args) => lsp::run(args),
         Command::Serve(args) => serve::run(args),
     };
     ExitCode::from(code)
