@@ -27,6 +27,7 @@ pub mod lsp;
 pub mod matching;
 pub mod model;
 pub mod policy;
+pub mod preview;
 pub mod runtime;
 pub mod server;
 pub mod source;

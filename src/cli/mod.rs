@@ -17,6 +17,7 @@ mod lsp;
 mod mocks;
 mod notify;
 mod output;
+mod preview;
 mod serve;
 mod test;
 
@@ -42,6 +43,7 @@ enum Command {
     Graph(graph::GraphArgs),
     Lsp(lsp::LspArgs),
     Serve(serve::ServeSourceArgs),
+    Preview(preview::PreviewArgs),
 }
 
 /// Exit code for "the bot has errors".
@@ -71,6 +73,7 @@ pub fn run() -> ExitCode {
         Command::Graph(args) => graph::run(args),
         Command::Lsp(args) => lsp::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Preview(args) => preview::run(args),
     };
     ExitCode::from(code)
 }

@@ -80,13 +80,18 @@ pub fn notify(
 
 /// The body with `{{1}}`..`{{n}}` replaced by the parameters (as the contact reads it).
 fn fill(template: &Template, parameters: &[String]) -> String {
-    let mut body = template.body.clone();
+    fill_text(&template.body, parameters)
+}
+
+/// `text` (a template's body or header) with `{{1}}`..`{{n}}` replaced by the parameters.
+pub fn fill_text(text: &str, parameters: &[String]) -> String {
+    let mut text = text.to_string();
     // From the highest number down, so `{{1}}` never eats the start of `{{10}}`.
     for (i, value) in parameters.iter().enumerate().rev() {
         let n = i + 1;
         for pattern in [format!("{{{{{n}}}}}"), format!("{{{{ {n} }}}}")] {
-            body = body.replace(&pattern, value);
+            text = text.replace(&pattern, value);
         }
     }
-    body
+    text
 }
