@@ -553,8 +553,10 @@ fn a_broken_bot_shows_its_diagnostics_and_recovers_when_fixed() {
         "{problem:#}"
     );
     assert_eq!(problem["line"], line, "{problem:#}");
-    // No conversation while the bot has errors; the picture is still drawn, error marked.
+    // No conversation while the bot has errors; the picture is still drawn, error marked, and
+    // the name still comes from the sources.
     assert!(state.get("conversation").is_none());
+    assert_eq!(state["name"], "TotalPass");
     assert_eq!(state["transcript"], json!([]));
     let answer = preview.post("/api/message", "{\"text\": \"oi\"}");
     assert_eq!(answer.status, 409, "{answer:?}");

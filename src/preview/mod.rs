@@ -160,8 +160,9 @@ pub fn serve(loader: Arc<dyn Loader>, config: Config) -> Result<(), String> {
         std::thread::spawn(move || watch::run(&preview, loader.as_ref(), first));
     }
     let state = preview.snapshot();
-    let name = state["bot"]["name"]
+    let name = state["name"]
         .as_str()
+        .filter(|n| !n.is_empty())
         .unwrap_or("the bot")
         .to_string();
     eprintln!(

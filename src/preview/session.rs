@@ -77,6 +77,8 @@ pub struct Session {
     problems: Vec<Value>,
     errors: usize,
     svg: Arc<String>,
+    /// The bot's name as its sources give it (known even when the bot has errors).
+    name: String,
     /// Bumped by every load, so the page fetches the picture again only when it changed.
     reloads: u64,
     /// Bumped by every new conversation: a call's answer meant for an older one is dropped.
@@ -98,6 +100,7 @@ impl Session {
             problems: Vec::new(),
             errors: 0,
             svg: Arc::new(String::new()),
+            name: String::new(),
             reloads: 0,
             generation: 0,
             contact,
@@ -130,6 +133,7 @@ impl Session {
             &compilation.diagnostics,
         );
         self.svg = Arc::new(svg::render(&graph));
+        self.name = graph.title.clone();
         self.errors = compilation
             .diagnostics
             .iter()
@@ -346,6 +350,7 @@ impl Session {
         let warnings = self.problems.len().saturating_sub(self.errors);
         let mut out = json!({
             "version": version,
+            "name": self.name,
             "reloads": self.reloads,
             "ready": ready,
             "errors": self.errors,

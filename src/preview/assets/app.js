@@ -72,16 +72,20 @@ function render(state) {
   // An answer can arrive after a newer long-poll result: never go back in time.
   if (shown && state.version < shown.version) return;
   shown = state;
-  const bot = state.bot;
-  $("bot-name").textContent = bot ? bot.name : "";
-  $("chat-title").textContent = bot ? bot.name : "the bot";
-  $("avatar").textContent = bot ? bot.name.slice(0, 1).toUpperCase() : "";
-  document.title = `${bot ? bot.name : "bot"} · charla preview`;
+  // The name comes from the sources, so a bot with errors keeps it.
+  const name = state.name || "the bot";
+  $("bot-name").textContent = state.name;
+  $("chat-title").textContent = name;
+  $("avatar").textContent = name.slice(0, 1).toUpperCase();
+  document.title = `${name} · charla preview`;
   if (state.ready) {
     status(`calls ${state.calls}`, false);
   } else {
     status(`${state.errors} error(s): the chat comes back when they are fixed`, true);
   }
+  const handoff = !!(state.conversation && state.conversation.handoff);
+  $("handoff-banner").hidden = !handoff;
+  $("chat-subtitle").textContent = handoff ? "a person is answering" : "business account";
   $("problems").hidden = state.ready;
   $("messages").hidden = !state.ready;
   $("composer").hidden = !state.ready;
@@ -98,9 +102,6 @@ function render(state) {
     drawTemplates(state);
   }
   drawWarnings(state);
-  const handoff = !!(state.conversation && state.conversation.handoff);
-  $("handoff-banner").hidden = !handoff;
-  $("chat-subtitle").textContent = handoff ? "a person is answering" : "business account";
   drawGraph(state);
 }
 
@@ -343,9 +344,10 @@ function drawTemplates(state) {
   const box = $("templates");
   box.replaceChildren();
   const templates = state.bot ? state.bot.templates : [];
-  if (!templates.length) box.append(el("p", "hint", "This bot has no templates."));
+  if (!state.bot) box.append(el("p", "hint", "Back when the bot has no errors."));
+  else if (!templates.length) box.append(el("p", "hint", "This bot has no templates."));
   for (const template of templates) {
-    const form = el("form", "template");
+    const form = el("form", "template-form");
     form.dataset.name = template.name;
     form.append(el("span", "template-name", template.name));
     form.append(el("span", "template-body", template.body));
@@ -389,6 +391,12 @@ function highlight(state) {
   for (const node of box.querySelectorAll("g.node.current, g.node.recent")) {
     node.classList.remove("current", "recent");
   }
+  if (state && !state.ready) {
+    // Show where the first error is (charla marks nodes with errors).
+    const broken = box.querySelector("g.node.error");
+    if (broken) broken.scrollIntoView({ block: "center", inline: "center" });
+    return;
+  }
   const c = state && state.conversation;
   if (!c) return;
   const find = (kind, name) => Array.from(box.querySelectorAll(`g.node.${kind}`))
@@ -402,7 +410,7 @@ function highlight(state) {
     if (node) {
       node.classList.remove("recent");
       node.classList.add("current");
-      node.scrollIntoView({ block: "nearest", inline: "nearest" });
+      node.scrollIntoView({ block: "center", inline: "center" });
     }
   }
 }
