@@ -209,7 +209,7 @@ fn a_hash_in_an_if_condition_is_not_taken_for_a_comment() {
         "menu m {\n    if code != '#' {   # real\n  say \"x\"\n  }\n  option \"A\" -> handoff\n}\n";
     assert_eq!(
         fmt(&SourceFile::new("t.charla", text)).as_deref(),
-        Some("menu m {\n  if code != '#' {   # real\n    say \"x\"\n  }\n  option \"A\" -> handoff\n}\n")
+        Some("menu m {\n  if code != '#' { # real\n    say \"x\"\n  }\n  option \"A\" -> handoff\n}\n")
     );
 }
 

@@ -198,16 +198,6 @@ impl<'a> Printer<'a> {
         self.comments.get(first..last).unwrap_or_default().to_vec()
     }
 
-    /// Marks the comments that start inside `span` as written without writing them: the text
-    /// of an `if` condition is kept as written, and a `#` in it is part of the condition.
-    pub(super) fn swallow(&mut self, span: Span) {
-        let from = self.comments.partition_point(|c| c.span.start < span.start);
-        let to = self.comments.partition_point(|c| c.span.start < span.end);
-        for index in from..to {
-            self.mark(index);
-        }
-    }
-
     /// Writes, each on its own line at the current depth plus `extra`, the comments not yet
     /// written that start between `from` and `to` in the source.
     pub(super) fn comments_between(&mut self, from: usize, to: usize, extra: usize) {

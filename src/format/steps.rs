@@ -130,21 +130,8 @@ impl Printer<'_> {
     /// `if COND { ... }`, then `} else { ... }` or `} else if ...` on the `}` line.
     fn if_step(&mut self, branch: &If) {
         self.push("if ");
-        let condition = branch.condition.span;
-        match self.first_comment_between(condition.start as usize, condition.end as usize) {
-            // The pre-scan reads a `#` in a condition (`if code != '#' {`) as a comment that
-            // runs to the end of the line; the line is kept as written so that the scan of the
-            // output finds the same "comment".
-            Some(hash) => {
-                let line = self.between(condition.start as usize, hash.end as usize);
-                self.push(line);
-                self.swallow(condition.to(hash));
-            }
-            None => {
-                self.push(&branch.condition.text);
-                self.push(" {");
-            }
-        }
+        self.push(&branch.condition.text);
+        self.push(" {");
         // Comments between `}` and `else` have no place on the `} else {` line: they end the
         // block they follow.
         let else_at = match &branch.otherwise {

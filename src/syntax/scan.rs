@@ -45,6 +45,8 @@ pub fn scan(file: FileId, text: &str) -> Scan {
     let bytes = text.as_bytes();
     let mut out = Scan::default();
     let mut state = State::Code;
+    // The quote that ends the string being read (`"`, or `'` in a condition).
+    let mut quote = b'"';
     let mut depth = 0usize;
     let mut chunk_start: Option<usize> = None;
     let mut line_start = true;
@@ -105,6 +107,13 @@ pub fn scan(file: FileId, text: &str) -> Scan {
                         continue;
                     }
                     state = State::Str;
+                    quote = b'"';
+                }
+                // A single-quoted string of an `if` condition (`tracking.status == '#'`): a
+                // `#` or a brace inside it is text, not a comment or a block.
+                b'\'' => {
+                    state = State::Str;
+                    quote = b'\'';
                 }
                 b'{' => {
                     depth += 1;
@@ -123,7 +132,7 @@ pub fn scan(file: FileId, text: &str) -> Scan {
                 b'\\' if i + 1 < bytes.len() && bytes[i + 1] != b'\n' && bytes[i + 1] != b'\r' => {
                     i += 1
                 }
-                b'"' => state = State::Code,
+                _ if b == quote => state = State::Code,
                 b'\n' => {
                     // An unterminated string ends at its line; the parser reports it.
                     state = State::Code;
@@ -225,6 +234,14 @@ mod tests {
         let scan = scan(FileId(0), text);
         assert_eq!(scan.comments.len(), 2);
         assert_eq!(scan.comments[1].text, " b");
+        assert_eq!(chunks(text).len(), 2);
+    }
+
+    #[test]
+    fn a_hash_in_a_condition_string_is_no_comment() {
+        let text = "menu a {\n  if x != '#}' {\n    say \"y\"\n  }\n}\nmenu b {\n  say \"z\"\n}\n";
+        let scan = scan(FileId(0), text);
+        assert!(scan.comments.is_empty());
         assert_eq!(chunks(text).len(), 2);
     }
 
