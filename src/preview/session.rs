@@ -183,7 +183,19 @@ impl Session {
                     phone: self.contact.phone.clone(),
                     language: String::new(),
                 });
-                state.audience = self.contact.audience.clone();
+                // An audience chosen while the bot had errors, or one the bot no longer
+                // declares, is dropped rather than given to the engine.
+                match &self.contact.audience {
+                    Some(audience) if !model.audiences.contains_key(audience) => {
+                        self.transcript.push(Entry::Notice {
+                            text: format!(
+                                "the bot has no audience `{audience}`: starting with none"
+                            ),
+                        });
+                        self.contact.audience = None;
+                    }
+                    _ => state.audience = self.contact.audience.clone(),
+                }
                 Some(state)
             }
             Bot::Broken => None,

@@ -21,7 +21,8 @@ function el(tag, className, text) {
 // itself is never read as HTML.
 function formatted(text) {
   const out = document.createDocumentFragment();
-  const pattern = /(\*[^*\n]+\*|_[^_\n]+_|~[^~\n]+~|```[^`]+```)/g;
+  // A marker counts only at a word's edge, as in WhatsApp: `member_home_menu` stays as is.
+  const pattern = /(?<![\p{L}\p{N}_*~`])(\*[^*\n]+\*|_[^_\n]+_|~[^~\n]+~|```[^`]+```)(?![\p{L}\p{N}_*~`])/gu;
   let last = 0;
   for (const match of text.matchAll(pattern)) {
     out.append(text.slice(last, match.index));
