@@ -31,8 +31,16 @@ pub fn run(preview: &Preview, loader: &dyn Loader, mut last: Fingerprint) {
             continue;
         }
         last = now;
-        // Compiled outside the lock: the page keeps answering meanwhile.
-        let loaded = loader.load();
+        // Compiled outside the lock: the page keeps answering meanwhile. A panic in the
+        // compiler (a bug) must not end the reloading for the rest of the session.
+        let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| loader.load()))
+            .unwrap_or_else(|_| {
+                Err(
+                    "charla failed while compiling the bot (a bug in charla: please report it \
+                     with the file that caused it)"
+                        .to_string(),
+                )
+            });
         preview.change(|s| s.reload(loaded, false));
     }
 }
