@@ -171,6 +171,11 @@ impl Client {
         }
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Closes the server's input without `shutdown`.
     pub fn close_input(&mut self) {
         self.stdin = None;
