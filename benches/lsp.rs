@@ -54,6 +54,8 @@ struct Row {
     burst_sent: usize,
     definition_ms: f64,
     hover_ms: f64,
+    completion_ms: f64,
+    completions: usize,
     peak_mb: f64,
 }
 
@@ -194,6 +196,14 @@ fn measure(case: &Case) -> Row {
     );
     let hover_ms = ms(t.elapsed());
     assert!(response["result"].is_object(), "{response}");
+    let t = Instant::now();
+    let response = client.request(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": end }),
+    );
+    let completion_ms = ms(t.elapsed());
+    let completions = response["result"].as_array().map_or(0, Vec::len);
+    assert!(completions > 0, "{response}");
 
     let peak = peak_mb(client_pid(&client));
     assert!(client.shutdown().success());
@@ -208,6 +218,8 @@ fn measure(case: &Case) -> Row {
         burst_sent: burst,
         definition_ms,
         hover_ms,
+        completion_ms,
+        completions,
         peak_mb: peak,
     }
 }
@@ -325,8 +337,8 @@ fn main() {
         let _ = std::fs::remove_dir_all(&case.dir);
     }
     println!();
-    println!("| bot | lines | MB | open → diagnostics ms | change → diagnostics ms: min / median / p90 / max (n) | burst: last edit → diagnostics ms (published of sent) | definition after a change ms | hover after it ms | server peak RSS MB |");
-    println!("| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: |");
+    println!("| bot | lines | MB | open → diagnostics ms | change → diagnostics ms: min / median / p90 / max (n) | burst: last edit → diagnostics ms (published of sent) | definition after a change ms | hover after it ms | completion after `->` ms (items) | server peak RSS MB |");
+    println!("| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: |");
     for row in &mut rows {
         let n = row.change.len();
         let min = row.change.iter().copied().fold(f64::INFINITY, f64::min);
@@ -334,7 +346,7 @@ fn main() {
         let p90 = percentile(&mut row.change, 0.9);
         let med = median(&mut row.change);
         println!(
-            "| {} | {} | {:.2} | {:.1} | {:.1} / {:.1} / {:.1} / {:.1} ({n}) | {:.1} ({} of {}) | {:.1} | {:.1} | {:.0} |",
+            "| {} | {} | {:.2} | {:.1} | {:.1} / {:.1} / {:.1} / {:.1} ({n}) | {:.1} ({} of {}) | {:.1} | {:.1} | {:.1} ({}) | {:.0} |",
             row.name,
             row.lines,
             row.bytes as f64 / 1e6,
@@ -348,6 +360,8 @@ fn main() {
             row.burst_sent,
             row.definition_ms,
             row.hover_ms,
+            row.completion_ms,
+            row.completions,
             row.peak_mb,
         );
     }

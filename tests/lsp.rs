@@ -364,6 +364,35 @@ fn sibling_files_come_from_disk_unless_open_in_the_editor() {
     assert!(client.shutdown().success());
 }
 
+#[test]
+fn a_bot_closed_and_opened_again_is_checked_afresh() {
+    let dir = TempDir::new("lsp-reopen");
+    let good = "bot \"B\" {\n  business fitness\n  start m\n  support \"https://x.example\"\n}\nmenu m {\n  say \"Oi\"\n  option \"A\" -> handoff\n}\n";
+    let path = dir.write("bot.charla", good);
+    let uri = file_uri(&path);
+    let mut client = server();
+    let broken = good.replace("-> handoff", "-> nowhere");
+    client.open(&uri, &broken);
+    assert_eq!(client.diagnostics(&uri, Some(1)).len(), 1);
+    client.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    // Closing the bot's last file clears its diagnostics.
+    assert!(client.diagnostics(&uri, None).is_empty());
+    client.open(&uri, good);
+    assert!(client.diagnostics(&uri, Some(1)).is_empty());
+    let response = client.request(
+        "textDocument/definition",
+        text_document_position(&uri, at(good, "start m", 0, 6)),
+    );
+    assert_eq!(
+        response["result"]["range"]["start"],
+        at(good, "menu m", 0, 5)
+    );
+    assert!(client.shutdown().success());
+}
+
 // --- navigation ----------------------------------------------------------------------------
 
 #[test]
@@ -637,6 +666,25 @@ fn hover_on_a_template_and_on_a_diagnostic() {
     );
     let value = response["result"]["contents"]["value"].as_str().unwrap();
     assert!(value.starts_with(&format!("# {code}")), "{value}");
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn hover_on_an_undefined_name_explains_its_diagnostic() {
+    let dir = totalpass_copy();
+    let path = dir.path().join("member.charla");
+    let text = read(&path).replacen("-> billing", "-> bilingg", 1);
+    let uri = file_uri(&path);
+    let mut client = server();
+    client.open(&uri, &text);
+    let published = client.diagnostics(&uri, Some(1));
+    assert_eq!(published[0]["code"], "E0105");
+    let response = client.request(
+        "textDocument/hover",
+        text_document_position(&uri, at(&text, "bilingg", 0, 2)),
+    );
+    let value = response["result"]["contents"]["value"].as_str().unwrap();
+    assert!(value.starts_with("# E0105"), "{value}");
     assert!(client.shutdown().success());
 }
 

@@ -211,12 +211,13 @@ fn categories(out: &mut Items, policy: &Policy, block: Option<Block>) {
     }
 }
 
+/// Completion items, each label once (a set, as a large bot has thousands of names).
 #[derive(Default)]
-struct Items(Vec<CompletionItem>);
+struct Items(Vec<CompletionItem>, std::collections::HashSet<String>);
 
 impl Items {
     fn push(&mut self, label: &str, kind: CompletionItemKind, detail: String) {
-        if self.0.iter().any(|i| i.label == label) {
+        if !self.1.insert(label.to_string()) {
             return;
         }
         self.0.push(CompletionItem {

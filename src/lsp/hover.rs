@@ -20,13 +20,15 @@ pub fn hover(
     position: Position,
     encoding: Encoding,
 ) -> Option<Hover> {
-    let (markdown, range) = match occurrence_at(analysis, uri, position, encoding) {
-        Some(at) => {
-            let declaration = analysis.index.declaration(at.space, &at.name)?;
-            let text = describe(analysis, declaration)?;
-            let range = analysis.file(at.span.file)?.range(at.span, encoding);
-            (text, range)
-        }
+    // A name that is declared somewhere; else (an undefined name, a keyword, a string) the
+    // diagnostic under the cursor, if any.
+    let declared = occurrence_at(analysis, uri, position, encoding).and_then(|at| {
+        let declaration = analysis.index.declaration(at.space, &at.name)?;
+        let text = describe(analysis, declaration)?;
+        Some((text, analysis.file(at.span.file)?.range(at.span, encoding)))
+    });
+    let (markdown, range) = match declared {
+        Some(found) => found,
         None => explain_diagnostic(analysis, uri, position, encoding)?,
     };
     Some(Hover {

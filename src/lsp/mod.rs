@@ -438,7 +438,8 @@ impl Server {
                 if self.documents.bots().contains(&key) {
                     vec![self.touch(&key)]
                 } else {
-                    self.generations.remove(&key);
+                    // The generation is kept: were the bot opened again, an analysis still
+                    // in the diagnostics thread's hands must not pass for a current one.
                     self.cache.forget(&key);
                     vec![Job::Forget(key)]
                 }
