@@ -908,6 +908,113 @@ mod prefixes {
         }
     }
 
+    /// UTF-16 position of a byte offset (at a character boundary).
+    fn utf16_position(text: &str, offset: usize) -> Value {
+        let before = &text[..offset];
+        let line = before.matches('\n').count();
+        let start = before.rfind('\n').map_or(0, |i| i + 1);
+        let character: usize = before[start..].chars().map(char::len_utf16).sum();
+        json!({ "line": line, "character": character })
+    }
+
+    #[test]
+    fn random_incremental_edits_land_where_the_client_meant() {
+        // Edits with accents and emoji at random places, sent as ranges in UTF-16 units; the
+        // server's text must end up as the client's, which shows in equal diagnostics.
+        let path = totalpass().join("audiences.charla");
+        let mut text = read(&path);
+        let mut editor = Editor::open(&path);
+        editor.type_text(&text);
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n.max(1) as u64) as usize
+        };
+        let pieces = ["a", "ç", "👋", "\n", "\"", "{", "}", " -> ", "ã😀b", ""];
+        for round in 0..300 {
+            let boundaries: Vec<usize> = text
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain([text.len()])
+                .collect();
+            let mut a = boundaries[next(boundaries.len())];
+            let mut b = boundaries[next(boundaries.len())];
+            if a > b {
+                std::mem::swap(&mut a, &mut b);
+            }
+            // Mostly small deletions.
+            if b - a > 8 {
+                b = (a..=a + 8)
+                    .rev()
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(a);
+            }
+            let insert = pieces[next(pieces.len())];
+            let range =
+                json!({ "start": utf16_position(&text, a), "end": utf16_position(&text, b) });
+            text.replace_range(a..b, insert);
+            editor.version += 1;
+            let jobs = editor.server.notify(Notification::new(
+                "textDocument/didChange".into(),
+                json!({ "textDocument": { "uri": editor.uri, "version": editor.version }, "contentChanges": [{ "range": range, "text": insert }] }),
+            ));
+            let [Job::Analyse(snapshot)] = jobs.as_slice() else {
+                panic!("no job");
+            };
+            if round % 25 != 24 {
+                continue;
+            }
+            let (by_edits, _) = diagnose(snapshot, Encoding::Utf16, &HashSet::new());
+            let mut fresh = Editor::open(&path);
+            fresh.version = editor.version - 1;
+            fresh.type_text(&text);
+            let jobs = fresh.server.notify(Notification::new(
+                "textDocument/didChange".into(),
+                json!({ "textDocument": { "uri": fresh.uri, "version": editor.version }, "contentChanges": [{ "text": text }] }),
+            ));
+            let [Job::Analyse(whole)] = jobs.as_slice() else {
+                panic!("no job");
+            };
+            let (by_text, _) = diagnose(whole, Encoding::Utf16, &HashSet::new());
+            let mine = |p: &Vec<lsp_types::PublishDiagnosticsParams>| {
+                p.iter()
+                    .find(|p| p.uri.as_str() == editor.uri)
+                    .map(|p| p.diagnostics.clone())
+            };
+            assert_eq!(
+                mine(&by_edits),
+                mine(&by_text),
+                "after {round} edits:\n{text}"
+            );
+        }
+        // Positions past the end of a line or of the text, and inside a surrogate pair, are
+        // taken as the nearest place (never a panic).
+        for (start, end) in [
+            ((9999, 0), (9999, 5)),
+            ((0, 999), (1, 999)),
+            ((0, 1), (0, 0)),
+        ] {
+            editor.version += 1;
+            editor.server.notify(Notification::new(
+                "textDocument/didChange".into(),
+                json!({ "textDocument": { "uri": editor.uri, "version": editor.version }, "contentChanges": [{
+                    "range": { "start": { "line": start.0, "character": start.1 }, "end": { "line": end.0, "character": end.1 } },
+                    "text": "👋",
+                }] }),
+            ));
+        }
+        editor.type_text("👋x\n");
+        let jobs = editor.server.notify(Notification::new(
+            "textDocument/didChange".into(),
+            json!({ "textDocument": { "uri": editor.uri, "version": editor.version + 1 }, "contentChanges": [{
+                "range": { "start": { "line": 0, "character": 1 }, "end": { "line": 0, "character": 1 } }, "text": "y",
+            }] }),
+        ));
+        assert_eq!(jobs.len(), 1);
+    }
+
     #[test]
     fn every_character_prefix_of_the_welcome_menu_yields_diagnostics() {
         // audiences.charla: accents, a list menu with descriptions, `sets audience`.

@@ -32,9 +32,11 @@ pub fn to_path(uri: &Uri) -> Option<PathBuf> {
     let path = path.split(['?', '#']).next().unwrap_or(path);
     let decoded = percent_decode_str(path).decode_utf8().ok()?;
     // `/C:/dir` on Windows is `C:/dir`.
-    let decoded = match decoded.as_bytes() {
-        [b'/', drive, b':', ..] if cfg!(windows) && drive.is_ascii_alphabetic() => &decoded[1..],
-        _ => &decoded[..],
+    let windows_drive =
+        matches!(decoded.as_bytes(), [b'/', drive, b':', ..] if drive.is_ascii_alphabetic());
+    let decoded = match decoded.strip_prefix('/') {
+        Some(rest) if cfg!(windows) && windows_drive => rest,
+        _ => &decoded,
     };
     Some(PathBuf::from(decoded))
 }
