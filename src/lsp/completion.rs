@@ -414,6 +414,18 @@ mod tests {
         assert!(labels("test \"t\" {\n  contact { name \"A\"\n    ").contains(&"phone".to_string()));
     }
 
+    /// The words offered to start items and steps are the grammar's keywords
+    /// (`syntax::KEYWORDS`): a keyword added to one list and not the other shows here.
+    #[test]
+    fn offered_items_and_steps_are_keywords() {
+        for word in ITEMS.iter().chain(STEPS).chain(MENU).chain(INTENT_ONLY) {
+            assert!(
+                crate::syntax::KEYWORDS.contains(word),
+                "`{word}` is offered but is not in syntax::KEYWORDS"
+            );
+        }
+    }
+
     #[test]
     fn values_follow_their_keyword() {
         assert!(labels("bot \"x\" {\n  business fit").contains(&"fitness".to_string()));
