@@ -449,6 +449,56 @@ fn bad_requests_get_400_and_change_nothing() {
     assert_eq!(preview.post("/api/message", &big).status, 413);
 }
 
+/// Other web pages cannot drive the preview (a cross-site POST) or read it through a name
+/// that resolves to 127.0.0.1 (DNS rebinding).
+#[test]
+fn other_sites_cannot_use_the_preview() {
+    use std::io::{Read, Write};
+    let preview = Preview::totalpass();
+    // A "simple" cross-site request: text/plain, no preflight.
+    let plain = post(
+        &preview.url("/api/message"),
+        &[("Content-Type", "text/plain")],
+        br#"{"text": "oi"}"#,
+    );
+    assert_eq!(plain.status, 415, "{plain:?}");
+    let foreign = post(
+        &preview.url("/api/message"),
+        &[
+            ("Content-Type", "application/json"),
+            ("Origin", "http://evil.example"),
+        ],
+        br#"{"text": "oi"}"#,
+    );
+    assert_eq!(foreign.status, 403, "{foreign:?}");
+    // The page's own origin is welcome.
+    let own = post(
+        &preview.url("/api/message"),
+        &[
+            ("Content-Type", "application/json"),
+            ("Origin", preview.base.as_str()),
+        ],
+        br#"{"text": "oi"}"#,
+    );
+    assert_eq!(own.status, 200, "{own:?}");
+    // A request naming another host, as a rebinding page's would.
+    let address = preview.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "GET /api/state HTTP/1.1\r\nHost: evil.example:{}\r\nConnection: close\r\n\r\n",
+        address.rsplit(':').next().unwrap()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    assert!(!answer.contains("transcript"), "{answer}");
+    // Only the one message from the page's own origin got through.
+    let state = preview.state();
+    assert_eq!(entries(&state, "user").len(), 1, "{state:#}");
+}
+
 #[test]
 fn the_page_and_its_assets_come_from_the_binary() {
     let preview = Preview::totalpass();

@@ -208,7 +208,54 @@ pub fn router(preview: Arc<Preview>) -> Router {
         .route("/api/template", post(template))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::from_fn(same_machine))
         .with_state(preview)
+}
+
+/// Only pages of this machine's own preview may use it. Listening on loopback is not enough: a
+/// web page the author opens elsewhere can send requests to 127.0.0.1, and a name that resolves
+/// to it (DNS rebinding) can read the answers. So a `Host` other than the loopback names is
+/// refused, and a POST must be JSON (a cross-site page cannot send that without a preflight,
+/// which the preview never answers) and, when the browser names its origin, come from the
+/// preview's own page.
+async fn same_machine(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let headers = request.headers();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host.as_str(),
+    };
+    if !matches!(name, "127.0.0.1" | "localhost" | "[::1]") {
+        return error(
+            StatusCode::FORBIDDEN,
+            "the preview answers only to http://127.0.0.1 or http://localhost",
+        );
+    }
+    if request.method() == axum::http::Method::POST {
+        let json = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "expected Content-Type: application/json",
+            );
+        }
+        let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+        if origin.is_some_and(|origin| origin != format!("http://{host}")) {
+            return error(
+                StatusCode::FORBIDDEN,
+                "only the preview's own page may send to it",
+            );
+        }
+    }
+    next.run(request).await
 }
 
 const INDEX: &str = include_str!("assets/index.html");
