@@ -203,6 +203,28 @@ fn a_comment_with_spaces_after_it_stays_at_the_end_of_its_line() {
     );
 }
 
+/// A quoted string in a condition is read whole by the parser as by the pre-scan: a `{ #`
+/// inside it is text, and nothing of the line is lost.
+#[test]
+fn a_brace_and_hash_in_a_quoted_condition_string_are_kept() {
+    let text = "menu m {\n  if code == '{ #' {\n    say \"x\"\n  }\n  option \"A\" -> handoff\n}\n";
+    assert_eq!(
+        fmt(&SourceFile::new("t.charla", text)).as_deref(),
+        Some(text)
+    );
+}
+
+/// A `#` outside quotes starts a comment, for the parser as for the pre-scan: `if a#b {` is a
+/// syntax error, refused as such (never "a bug in charla fmt").
+#[test]
+fn a_hash_outside_quotes_in_a_condition_is_a_comment() {
+    let text = "menu m {\n  if a#b {\n    say \"x\"\n  }\n  option \"A\" -> handoff\n}\n";
+    assert!(matches!(
+        format_source(&SourceFile::new("t.charla", text)),
+        Err(FormatError::Syntax(_))
+    ));
+}
+
 #[test]
 fn a_hash_in_an_if_condition_is_not_taken_for_a_comment() {
     let text =
