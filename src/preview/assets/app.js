@@ -374,15 +374,22 @@ function drawTemplates(state) {
 async function drawGraph(state) {
   const box = $("graph");
   if (state.reloads !== graphReloads) {
-    graphReloads = state.reloads;
+    let svg;
     try {
       const response = await fetch(`/api/graph.svg?load=${state.reloads}`);
-      // The picture is charla's own SVG, every name in it escaped by charla.
-      box.innerHTML = await response.text();
+      svg = await response.text();
     } catch (e) {
+      // Not marked as drawn: the next state tries again.
       connection(false);
       return;
     }
+    // Two reloads close together: an older picture that arrives last is not drawn.
+    if (shown && shown.reloads !== state.reloads) {
+      return;
+    }
+    // The picture is charla's own SVG, every name in it escaped by charla.
+    box.innerHTML = svg;
+    graphReloads = state.reloads;
   }
   highlight(shown);
 }
