@@ -274,3 +274,61 @@ fn a_webhook_delivered_again_while_its_call_is_pending_makes_one_call_and_one_re
         assert_eq!(metric(&metrics, series), Some(value), "{series}\n{metrics}");
     }
 }
+
+/// A bot that calls again whenever its call fails (`else { goto … }` back to the call) while
+/// the API is down: the server stops after a bounded number of calls, and the contact's next
+/// message is answered (the conversation is not left waiting for a call nobody makes).
+#[test]
+fn a_bot_that_keeps_calling_is_stopped_and_the_contact_is_answered_again() {
+    const POLL: &str = r#"bot "Poll" {
+  business retail
+  language en
+  start home
+  api "SHOP/v1"
+  support "https://shop.example/help"
+}
+
+menu home {
+  say "Hi! Check the order?"
+  option "Check" -> poll
+  option "Opening hours" -> hours
+}
+
+intent poll {
+  call POST "/poll" as result else {
+    goto poll
+  }
+  say "Done: {{ result.sid }}"
+}
+
+intent hours {
+  examples "opening hours"
+  say "We open at 9."
+}
+"#;
+    let dir = TempDir::new("poll");
+    let graph = FakeApi::start();
+    let shop = FakeApi::start();
+    shop.fail_with(503);
+    let bot = dir.write("poll/bot.charla", POLL.replace("SHOP", &shop.base()));
+    let folder: PathBuf = bot.parent().unwrap().to_path_buf();
+    let server = Server::from_sources(&folder, &dir.path().join("poll.db"), &env_for(&graph));
+    assert_eq!(
+        post_meta(&server, &meta_text(ANA, "wamid.p1", "hi")).status,
+        200
+    );
+    let answer = post_meta(&server, &meta_reply(ANA, "wamid.p2", "home/check", "Check"));
+    assert_eq!(answer.status, 200, "{answer:?}");
+    // Bounded: 16 calls, not one per turn forever.
+    let calls = shop.requests().len();
+    assert!((1..=17).contains(&calls), "{calls} calls");
+    assert!(server.log().contains("keeps calling"), "{}", server.log());
+    // The next message is read as usual.
+    assert_eq!(
+        post_meta(&server, &meta_text(ANA, "wamid.p3", "opening hours")).status,
+        200
+    );
+    graph.wait_for(WAIT, "the hours", |r| {
+        replies(r, ANA).iter().any(|t| t == "We open at 9.")
+    });
+}

@@ -1076,3 +1076,60 @@ fn a_row_claimed_by_a_killed_server_is_sent_at_the_next_start() {
     assert_eq!(said(&sent[0]), "claimed, never sent");
     drop(server);
 }
+
+/// A template queued while the contact was opted in (a `notify` while the API was down), and
+/// the contact opted out before it could go: it is given up, never sent.
+#[test]
+fn a_template_queued_before_an_opt_out_is_not_sent() {
+    let dir = TempDir::new("optout");
+    let api = FakeApi::start();
+    let db = dir.path().join("bot.db");
+    let contact = "5511900000010";
+    {
+        let mut store = SqliteStore::open(&db).unwrap();
+        let mut state = State::new(Contact {
+            id: contact.to_string(),
+            name: "Ana".to_string(),
+            phone: format!("+{contact}"),
+            language: "pt-BR".to_string(),
+        });
+        state.opted_in = true;
+        state.opted_out = true;
+        state.last_inbound = Some(jiff::Timestamp::now().as_second());
+        let template = Message::Template {
+            name: "class_reminder".to_string(),
+            language: "pt-BR".to_string(),
+            parameters: vec!["Yoga".to_string(), "7h".to_string()],
+            body: "Olá! Sua aula de Yoga começa às 7h. Até já!".to_string(),
+            buttons: Vec::new(),
+        };
+        store
+            .commit(Turn {
+                inbound_id: None,
+                contact: format!("meta:{contact}"),
+                state,
+                outbox: vec![meta_row(contact, &template, None)],
+                reply: None,
+            })
+            .unwrap();
+    }
+    let server = totalpass(&db, &env_for(&api));
+    let rows = wait_settled(&db, 1);
+    assert_eq!(rows[0].status, "failed", "{rows:#?}");
+    assert!(
+        rows[0]
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("opted out"),
+        "{rows:#?}"
+    );
+    assert_eq!(graph_sends(&api.requests()), 0);
+    assert_eq!(
+        metric(
+            &server,
+            "charla_send_failures_total{channel=\"meta\",kind=\"opted_out\"}"
+        ),
+        1.0
+    );
+}

@@ -450,3 +450,32 @@ fn commit_many_keeps_each_turn_whole() {
     assert_eq!(store.load("c9").unwrap(), None);
     assert_eq!(payloads(&store.claim(100, 10).unwrap()), ["one", "two"]);
 }
+
+/// An agent announcement waiting for its webhook holds up no reply to the contact: order is
+/// kept per contact and channel.
+#[test]
+fn a_waiting_agent_row_holds_up_no_reply() {
+    let dir = TempDir::new("store");
+    let mut store = SqliteStore::open(db(&dir)).unwrap();
+    let agent = Outgoing {
+        channel: "agent".to_string(),
+        to: "http://agents.example/hook".to_string(),
+        payload: "{}".to_string(),
+    };
+    store
+        .commit(turn(
+            Some("m1"),
+            "c1",
+            state("c1"),
+            vec![agent, reply("+1", "after the handoff")],
+        ))
+        .unwrap();
+    let rows = store.claim(100, 1).unwrap();
+    assert_eq!(rows[0].channel, "agent");
+    assert_eq!(rows[0].contact, "c1");
+    store.failed(rows[0].id, Some(400), "HTTP 503").unwrap();
+    assert_eq!(
+        payloads(&store.claim(100, 10).unwrap()),
+        ["after the handoff"]
+    );
+}

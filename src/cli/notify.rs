@@ -112,6 +112,25 @@ pub fn run(model: Model, args: &NotifyArgs) -> u8 {
         eprintln!("error: {e}");
         return EXIT_USAGE;
     }
+    // Without the channel's settings this process cannot send: claiming rows would only count
+    // failed tries against them (other contacts' replies included). `serve` sends it.
+    let configured = match channel {
+        Channel::Meta => settings.meta.is_some(),
+        Channel::Twilio => settings
+            .twilio
+            .as_ref()
+            .is_some_and(|t| t.account_sid.is_some() && t.from.is_some()),
+    };
+    if !configured {
+        eprintln!(
+            "queued `{}` to {}: this process has no settings for the {} channel, so `serve` \
+             sends it",
+            args.template,
+            args.to,
+            channel.name()
+        );
+        return 0;
+    }
     // Send what is due now, as a sender would; a running server's senders would too.
     let app = App::new(engine, settings, Box::new(store));
     // A time limit as the senders have: an API that never answers must not hang the command

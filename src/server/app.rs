@@ -117,6 +117,11 @@ impl App {
             .inc();
     }
 
+    /// Whether any contact has deliveries on the slow path (a call in progress).
+    pub fn slow_path_busy(&self) -> bool {
+        !lock(&self.slow).is_empty()
+    }
+
     /// Whether the contact has deliveries on the slow path.
     pub fn on_slow_path(&self, key: &str) -> bool {
         lock(&self.slow).contains_key(key)

@@ -16,9 +16,14 @@ use crate::channels::twilio;
 use crate::runtime::state::{Contact, State};
 use crate::runtime::turn::{Event, Inbound, Message, Output};
 use crate::store::{Outgoing, StoreError, Turn};
+use std::time::{Duration, Instant};
 
 /// How many `call`s one message may lead to (each a separate turn of the engine).
 const MAX_CALLS: usize = 16;
+
+/// How long the calls of an inline delivery may take in all: Twilio stops waiting for its
+/// TwiML after 15 s.
+const INLINE_BUDGET: Duration = Duration::from_secs(12);
 
 /// Which channel a contact talks through; the store keys contacts by channel and id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +97,7 @@ pub fn deliver(app: &App, delivery: Delivery) -> Result<Outcome, StoreError> {
         return Ok(Outcome::UnknownContact);
     };
     let clock = crate::clock::now(&app.engine.model().bot.timezone);
-    let (state, outputs) = run(app, state, delivery.inbound, &clock);
+    let (state, outputs) = run(app, state, delivery.inbound, &clock, delivery.inline);
     let (rows, reply) = written(app, channel, delivery.inline, &state, &outputs, clock.now);
     let has_rows = !rows.is_empty();
     let committed = app.commit(Turn {
@@ -179,21 +184,28 @@ pub fn current_state(app: &App, stored: Option<State>, delivery: &Delivery) -> O
     }
 }
 
-/// The engine's turn, and one more turn per `call` it asks for, with the call's answer.
+/// The engine's turn, and one more turn per `call` it asks for, with the call's answer. At most
+/// [`MAX_CALLS`] calls, and for an inline delivery (Twilio waits for its TwiML, about 15 s) at
+/// most [`INLINE_BUDGET`] in all: past either, the pending call is answered as failed, so the
+/// conversation never stays waiting for a call nobody makes.
 fn run(
     app: &App,
     mut state: State,
     mut inbound: Inbound,
     clock: &crate::runtime::turn::Clock,
+    inline: bool,
 ) -> (State, Vec<Output>) {
-    let options = CallOptions {
+    let started = Instant::now();
+    let budget = if inline { INLINE_BUDGET } else { Duration::MAX };
+    let mut options = CallOptions {
         timeout: calls::SERVER_TIMEOUT,
         tries: 3,
         header: app.settings.api_header.clone(),
         apis: app.engine.model().bot.apis.clone(),
     };
     let mut all = Vec::new();
-    for _ in 0..MAX_CALLS {
+    let mut calls_made = 0;
+    loop {
         let (next, outputs) = app.engine.turn(&state, inbound, clock);
         state = next;
         let call = outputs.iter().find_map(|o| match o {
@@ -206,7 +218,35 @@ fn run(
         let Some((method, url, body)) = call else {
             break;
         };
-        inbound = calls::call(&method, &url, body.as_ref(), &options);
+        let left = budget.saturating_sub(started.elapsed());
+        if calls_made > MAX_CALLS {
+            // Even a failed call leads to another (`else { goto … }` back to the call): stop
+            // here, and let the conversation wait at its last menu, as after a fallback.
+            eprintln!(
+                "charla: {}: the bot keeps calling its API for one message; stopped after {MAX_CALLS} calls",
+                state.contact.id
+            );
+            state.frame = None;
+            state.waiting = crate::runtime::state::Waiting::Nothing;
+            state.queued.clear();
+            break;
+        }
+        inbound = if calls_made >= MAX_CALLS {
+            // One failure answer; a call asked for after it stops the loop above.
+            calls_made = MAX_CALLS + 1;
+            Inbound::CallFailed {
+                reason: format!("more than {MAX_CALLS} calls for one message"),
+            }
+        } else if left.is_zero() {
+            calls_made = MAX_CALLS + 1;
+            Inbound::CallFailed {
+                reason: "no time left to answer the webhook".to_string(),
+            }
+        } else {
+            calls_made += 1;
+            options.timeout = calls::SERVER_TIMEOUT.min(left);
+            calls::call(&method, &url, body.as_ref(), &options)
+        };
     }
     (state, all)
 }

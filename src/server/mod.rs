@@ -79,6 +79,12 @@ pub fn serve(model: Model, settings: Settings) -> Result<(), String> {
     eprintln!("charla: stopping: requests finished; the senders finish their batch");
     app.stop_worker();
     let _ = worker.join();
+    // A slow path may still be making a call whose request Meta gave up on: let it commit (a
+    // call cut off here would be made again when Meta delivers the message again).
+    let waited = Instant::now();
+    while app.slow_path_busy() && waited.elapsed() < std::time::Duration::from_secs(30) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     app.stop();
     for sender in senders {
         let _ = sender.join();

@@ -1,7 +1,8 @@
 //! What an outbox row holds: the request body to send, ready for its channel, and until when a
 //! free-form message may still go (the 24-hour window, checked again at send time).
 //!
-//! Payload: `{"until": <unix seconds or null>, "body": <the channel's request body>}`.
+//! Payload: `{"until": <unix seconds or null>, "body": <the channel's request body>}`, and
+//! `"template": true` for a template (checked against an opt-out again at send time).
 //! Channels: `meta` (the send API's JSON), `twilio` (the Messages API's form fields, for
 //! messages sent outside a webhook's reply), `agent` (a handoff announcement to
 //! `CHARLA_AGENT_WEBHOOK`).
@@ -35,11 +36,14 @@ pub fn meta_row(contact_id: &str, message: &Message, until: Option<i64>) -> Outg
         Message::Template { .. } => None,
         _ => until,
     };
+    let mut payload = json!({ "until": until, "body": meta::send_body(contact_id, message) });
+    if let Message::Template { .. } = message {
+        payload["template"] = json!(true);
+    }
     Outgoing {
         channel: META.to_string(),
         to: contact_id.to_string(),
-        payload: json!({ "until": until, "body": meta::send_body(contact_id, message) })
-            .to_string(),
+        payload: payload.to_string(),
     }
 }
 
@@ -47,16 +51,22 @@ pub fn meta_row(contact_id: &str, message: &Message, until: Option<i64>) -> Outg
 /// numbered text, split where Twilio's body limit requires.
 pub fn twilio_rows(phone: &str, message: &Message, until: Option<i64>) -> Vec<Outgoing> {
     let text = twilio::plain_text(message);
+    let template = matches!(message, Message::Template { .. });
     twilio::split_body(&text, twilio::BODY_LIMIT)
         .into_iter()
-        .map(|body| Outgoing {
-            channel: TWILIO.to_string(),
-            to: phone.to_string(),
-            payload: json!({
+        .map(|body| {
+            let mut payload = json!({
                 "until": until,
                 "body": { "To": format!("whatsapp:{phone}"), "Body": body },
-            })
-            .to_string(),
+            });
+            if template {
+                payload["template"] = json!(true);
+            }
+            Outgoing {
+                channel: TWILIO.to_string(),
+                to: phone.to_string(),
+                payload: payload.to_string(),
+            }
         })
         .collect()
 }
@@ -96,6 +106,8 @@ pub fn agent_row(
 pub struct Payload {
     pub until: Option<i64>,
     pub body: Value,
+    /// A template (sent only while the contact has not opted out, checked at send time).
+    pub template: bool,
 }
 
 /// Reads a row's payload; an error says what is wrong (the row is then given up).
@@ -113,5 +125,10 @@ pub fn read_payload(text: &str) -> Result<Payload, String> {
                 .ok_or("the outbox payload's `until` is not a number")?,
         ),
     };
-    Ok(Payload { until, body })
+    let template = value.get("template").and_then(Value::as_bool) == Some(true);
+    Ok(Payload {
+        until,
+        body,
+        template,
+    })
 }

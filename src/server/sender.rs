@@ -144,6 +144,20 @@ fn send(app: &App, agent: &ureq::Agent, row: &OutboxRow, payload: &Payload) -> S
             );
         }
     }
+    if payload.template {
+        // The contact may have opted out since the template was queued (`notify` while the
+        // API was down, then STOP): the opt-out wins.
+        match app.store(|s| s.load(&row.contact)) {
+            Ok(Some(state)) if state.opted_out => {
+                return Sent::GiveUp(
+                    "opted_out",
+                    "the contact opted out after the template was queued".to_string(),
+                )
+            }
+            Ok(_) => {}
+            Err(e) => return Sent::Retry(e.to_string()),
+        }
+    }
     match row.channel.as_str() {
         outbox::META => send_meta(app, agent, payload),
         outbox::TWILIO => send_twilio(app, agent, payload),
@@ -253,11 +267,15 @@ fn read(
 ) -> Result<(u16, String), String> {
     let mut response = response.map_err(|e| e.to_string())?;
     let status = response.status().as_u16();
-    let body = response
-        .body_mut()
-        .read_to_string()
-        .map_err(|e| format!("HTTP {status}, and the answer could not be read: {e}"))?;
-    Ok((status, body))
+    match response.body_mut().read_to_string() {
+        Ok(body) => Ok((status, body)),
+        // Accepted is accepted: sending again because the answer's body was cut would send
+        // the message twice.
+        Err(_) if (200..300).contains(&status) => Ok((status, String::new())),
+        Err(e) => Err(format!(
+            "HTTP {status}, and the answer could not be read: {e}"
+        )),
+    }
 }
 
 fn snippet(body: &str) -> String {

@@ -49,6 +49,8 @@ pub struct Outgoing {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxRow {
     pub id: i64,
+    /// The contact's key the row was written for (as [`Turn::contact`]).
+    pub contact: String,
     pub channel: String,
     pub to: String,
     pub payload: String,
@@ -126,8 +128,9 @@ pub trait Store: Send {
     /// Up to `limit` rows due at `now` (unix seconds), oldest first, leased for sending: they are
     /// not claimed again until [`Store::sent`], [`Store::failed`], [`Store::release`], or the
     /// lease runs out (the sender died mid-send). A row is claimed only when every earlier
-    /// pending row of the same contact is claimed with it, so one contact's replies go out in
-    /// order even with several senders.
+    /// pending row of the same contact and channel is claimed with it, so one contact's replies
+    /// go out in order even with several senders (and an agent announcement that waits for its
+    /// webhook holds up no reply to the contact).
     fn claim(&mut self, now: i64, limit: usize) -> Result<Vec<OutboxRow>, StoreError>;
 
     /// The API accepted the row (`remote_id`: the channel's id for it, to match delivery

@@ -308,11 +308,11 @@ impl Store for SqliteStore {
                                 AND (o.lease_until IS NULL OR o.lease_until <= ?1)
                                 AND NOT EXISTS (
                                     SELECT 1 FROM outbox e
-                                    WHERE e.contact = o.contact AND e.status = 'pending'
-                                      AND e.id < o.id
+                                    WHERE e.contact = o.contact AND e.channel = o.channel
+                                      AND e.status = 'pending' AND e.id < o.id
                                       AND (e.due_at > ?1 OR e.lease_until > ?1))
                               ORDER BY o.id LIMIT ?3)
-                 RETURNING id, channel, recipient, payload, attempts",
+                 RETURNING id, channel, recipient, payload, attempts, contact",
             )
             .and_then(|mut stmt| {
                 stmt.query_map(params![now, lease_until, limit], |row| {
@@ -322,6 +322,7 @@ impl Store for SqliteStore {
                         to: row.get(2)?,
                         payload: row.get(3)?,
                         attempts: row.get(4)?,
+                        contact: row.get(5)?,
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()

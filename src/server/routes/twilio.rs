@@ -22,6 +22,14 @@ pub async fn webhook(State(app): State<Arc<App>>, headers: HeaderMap, body: Byte
     let Some(twilio) = &app.settings.twilio else {
         return text(StatusCode::NOT_FOUND, "the Twilio channel is off\n");
     };
+    // Unsigned requests get 401 before anything else is looked at (the signature itself can
+    // only be checked on the decoded form, below).
+    if header_str(&headers, "X-Twilio-Signature").is_none_or(|v| v.trim().is_empty()) {
+        return text(
+            StatusCode::UNAUTHORIZED,
+            "the request has no X-Twilio-Signature header\n",
+        );
+    }
     if !content_type_is(&headers, "application/x-www-form-urlencoded") {
         return text(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
