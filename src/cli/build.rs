@@ -32,21 +32,14 @@ pub struct BuildArgs {
 }
 
 pub fn run(args: BuildArgs) -> u8 {
-    let bots = match load::bots(std::slice::from_ref(&args.path)) {
-        Ok(bots) => bots,
+    let loaded = match load::one_bot(&args.path, "build") {
+        Ok(bot) => bot,
         Err(message) => {
             eprintln!("error: {message}");
             return EXIT_USAGE;
         }
     };
-    let [bot] = bots.as_slice() else {
-        eprintln!(
-            "error: `{}` holds {} bots; build one at a time",
-            args.path.display(),
-            bots.len()
-        );
-        return EXIT_USAGE;
-    };
+    let bot = &loaded;
     let options = match load::options(bot, args.checking.policy.as_deref()) {
         Ok(o) => o,
         Err(message) => {

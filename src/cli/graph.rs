@@ -36,21 +36,14 @@ pub struct GraphArgs {
 }
 
 pub fn run(args: GraphArgs) -> u8 {
-    let bots = match load::bots(std::slice::from_ref(&args.path)) {
-        Ok(bots) => bots,
+    let loaded = match load::one_bot(&args.path, "draw") {
+        Ok(bot) => bot,
         Err(message) => {
             eprintln!("error: {message}");
             return EXIT_USAGE;
         }
     };
-    let [bot] = bots.as_slice() else {
-        eprintln!(
-            "error: `{}` holds {} bots; draw one at a time",
-            args.path.display(),
-            bots.len()
-        );
-        return EXIT_USAGE;
-    };
+    let bot = &loaded;
     let options = match load::options(bot, None) {
         Ok(o) => o,
         Err(message) => {

@@ -36,6 +36,22 @@ pub fn bots(paths: &[PathBuf]) -> Result<Vec<LoadedBot>, String> {
     Ok(out)
 }
 
+/// The one bot at `path`; a collection of several is a usage error naming what to do
+/// (`verb`: "build", "draw", …, as in "build one at a time").
+pub fn one_bot(path: &Path, verb: &str) -> Result<LoadedBot, String> {
+    let mut found = bots(std::slice::from_ref(&path.to_path_buf()))?;
+    if found.len() != 1 {
+        return Err(format!(
+            "`{}` holds {} bots; {verb} one at a time",
+            path.display(),
+            found.len()
+        ));
+    }
+    found
+        .pop()
+        .ok_or_else(|| format!("`{}` holds no bot", path.display()))
+}
+
 fn collect_folder(dir: &Path, out: &mut Vec<LoadedBot>) -> Result<(), String> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| format!("cannot read folder `{}`: {}", dir.display(), io_reason(&e)))?
@@ -136,18 +152,9 @@ pub fn model(path: &Path) -> Result<crate::model::Model, (u8, String)> {
             })?
             .0
     } else {
-        let bots = bots(std::slice::from_ref(&path.to_path_buf()))
-            .map_err(|m| (super::EXIT_USAGE, format!("error: {m}")))?;
-        let [bot] = bots.as_slice() else {
-            return Err((
-                super::EXIT_USAGE,
-                format!(
-                    "error: `{}` holds {} bots; use one at a time",
-                    path.display(),
-                    bots.len()
-                ),
-            ));
-        };
+        let loaded =
+            one_bot(path, "use").map_err(|m| (super::EXIT_USAGE, format!("error: {m}")))?;
+        let bot = &loaded;
         let options = options(bot, None).map_err(|m| (super::EXIT_USAGE, format!("error: {m}")))?;
         let compiled = crate::compile(&bot.sources, &options);
         match compiled.model {

@@ -36,19 +36,9 @@ pub struct PreviewArgs {
 /// a port that is taken); otherwise it serves until stopped. A bot with errors is served: the
 /// page shows them until they are fixed.
 pub fn run(args: PreviewArgs) -> u8 {
-    let bots = match load::bots(std::slice::from_ref(&args.path)) {
-        Ok(bots) => bots,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return EXIT_USAGE;
-        }
-    };
-    if bots.len() != 1 {
-        eprintln!(
-            "error: `{}` holds {} bots; preview one at a time",
-            args.path.display(),
-            bots.len()
-        );
+    // One bot, or a usage error now (the loader reads it again on every reload).
+    if let Err(message) = load::one_bot(&args.path, "preview") {
+        eprintln!("error: {message}");
         return EXIT_USAGE;
     }
     let loader = SourceLoader {
@@ -111,14 +101,7 @@ impl Loader for SourceLoader {
     }
 
     fn load(&self) -> Result<Loaded, String> {
-        let mut bots = load::bots(std::slice::from_ref(&self.path))?;
-        let count = bots.len();
-        let (Some(bot), 0) = (bots.pop(), bots.len()) else {
-            return Err(format!(
-                "`{}` holds {count} bots; preview one at a time",
-                self.path.display()
-            ));
-        };
+        let bot = load::one_bot(&self.path, "preview")?;
         let options = load::options(&bot, None)?;
         let compilation = crate::compile(&bot.sources, &options);
         let caller = match &compilation.model {
