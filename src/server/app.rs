@@ -1,35 +1,25 @@
 //! What the requests, the worker, the slow path and the senders share: the engine, the store,
-//! the settings, the metrics, the worker's queue, the slow-path queues, and the locks that keep
-//! one contact's messages in order on the slow path.
+//! the settings, the metrics, the worker's queue and the slow-path queues (which keep one
+//! contact's messages in order: a contact on the slow path has one thread and no other).
 
 use super::conversation::{Channel, Delivery, Outcome};
 use super::metrics::Metrics;
 use super::settings::Settings;
 use super::worker::{Answer, Job, SlowQueues};
 use crate::runtime::engine::Engine;
-use crate::store::{Store, StoreError, Turn};
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, VecDeque};
-use std::hash::{Hash, Hasher};
+use crate::store::{Store, StoreError};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
-/// Locks for contacts: a contact's messages are processed one at a time (a state is loaded,
-/// changed and saved), different contacts in parallel. Striped, so memory stays fixed however
-/// many contacts write.
-const STRIPES: usize = 1024;
-
 pub struct App {
     pub engine: Engine<'static>,
     pub settings: Settings,
     pub metrics: Metrics,
     store: Mutex<Box<dyn Store>>,
-    /// Turns waiting for [`App::commit`]'s next group commit, and results not yet collected.
-    commits: Mutex<Commits>,
-    stripes: Vec<Mutex<()>>,
     /// Bumped when the outbox has new rows; the senders wait on it.
     wake: (Mutex<u64>, Condvar),
     stopping: AtomicBool,
@@ -38,13 +28,6 @@ pub struct App {
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
     /// Contacts whose deliveries are on the slow path (see `worker`).
     slow: Mutex<SlowQueues>,
-}
-
-#[derive(Default)]
-struct Commits {
-    next: u64,
-    waiting: Vec<(u64, Turn)>,
-    done: HashMap<u64, Result<(), StoreError>>,
 }
 
 /// A poisoned lock only means another thread panicked while holding it; the data behind
@@ -60,8 +43,6 @@ impl App {
             settings,
             metrics: Metrics::new(),
             store: Mutex::new(store),
-            commits: Mutex::new(Commits::default()),
-            stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
             wake: (Mutex::new(0), Condvar::new()),
             stopping: AtomicBool::new(false),
             jobs: Mutex::new(None),
@@ -163,53 +144,6 @@ impl App {
         f(store.as_mut())
     }
 
-    /// Commits a turn, together with the turns other threads are committing at the same time:
-    /// a group commit. Whoever holds the store commits everything waiting in one transaction
-    /// (each turn all or nothing on its own); a thread whose turn went in someone else's batch
-    /// finds its result when it gets the store. Returns once the turn is durable.
-    pub fn commit(&self, turn: Turn) -> Result<(), StoreError> {
-        let ticket = {
-            let mut commits = lock(&self.commits);
-            let ticket = commits.next;
-            commits.next += 1;
-            commits.waiting.push((ticket, turn));
-            ticket
-        };
-        let mut store = lock(&self.store);
-        let batch = {
-            let mut commits = lock(&self.commits);
-            if let Some(result) = commits.done.remove(&ticket) {
-                return result;
-            }
-            std::mem::take(&mut commits.waiting)
-        };
-        let (tickets, turns): (Vec<u64>, Vec<Turn>) = batch.into_iter().unzip();
-        let results = store.commit_many(turns);
-        let mut mine = Err(StoreError::Backend(
-            "the turn was lost from its commit batch".to_string(),
-        ));
-        // The results are handed out before the store is let go: a thread whose turn is in this
-        // batch must find its result when it gets the store next.
-        let mut commits = lock(&self.commits);
-        for (t, result) in tickets.into_iter().zip(results) {
-            if t == ticket {
-                mine = result;
-            } else {
-                commits.done.insert(t, result);
-            }
-        }
-        drop(commits);
-        drop(store);
-        mine
-    }
-
-    /// Holds the contact's lock until the guard is dropped.
-    pub fn lock_contact(&self, key: &str) -> MutexGuard<'_, ()> {
-        let mut hasher = DefaultHasher::new();
-        key.hash(&mut hasher);
-        lock(&self.stripes[(hasher.finish() as usize) % STRIPES])
-    }
-
     /// Tells the senders that the outbox has new rows.
     pub fn wake_senders(&self) {
         let (count, ready) = &self.wake;
@@ -241,107 +175,5 @@ impl App {
 
     pub fn stopping(&self) -> bool {
         self.stopping.load(Ordering::SeqCst)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::App;
-    use crate::runtime::state::{Contact, State};
-    use crate::server::settings::{ServeArgs, Settings};
-    use crate::store::{OutboxRow, Store, StoreError, Turn};
-    use std::sync::{Arc, Mutex};
-
-    /// A store that keeps committed turns in memory and is slow to commit, so that threads
-    /// pile up behind each other as they do under load.
-    struct Slow(Arc<Mutex<Vec<String>>>);
-
-    impl Store for Slow {
-        fn load(&mut self, _: &str) -> Result<Option<State>, StoreError> {
-            Ok(None)
-        }
-        fn seen(&mut self, _: &str) -> Result<bool, StoreError> {
-            Ok(false)
-        }
-        fn reply(&mut self, _: &str) -> Result<Option<String>, StoreError> {
-            Ok(None)
-        }
-        fn commit(&mut self, turn: Turn) -> Result<(), StoreError> {
-            std::thread::sleep(std::time::Duration::from_micros(200));
-            self.0.lock().unwrap().push(turn.contact);
-            Ok(())
-        }
-        fn enqueue(&mut self, _: &str, _: &[crate::store::Outgoing]) -> Result<(), StoreError> {
-            Ok(())
-        }
-        fn claim(&mut self, _: i64, _: usize) -> Result<Vec<OutboxRow>, StoreError> {
-            Ok(Vec::new())
-        }
-        fn sent(&mut self, _: i64, _: Option<&str>) -> Result<(), StoreError> {
-            Ok(())
-        }
-        fn release(&mut self, _: i64) -> Result<(), StoreError> {
-            Ok(())
-        }
-        fn failed(&mut self, _: i64, _: Option<i64>, _: &str) -> Result<(), StoreError> {
-            Ok(())
-        }
-        fn record_status(&mut self, _: &crate::store::DeliveryStatus) -> Result<(), StoreError> {
-            Ok(())
-        }
-        fn pending(&mut self) -> Result<u64, StoreError> {
-            Ok(0)
-        }
-    }
-
-    /// Many threads committing at once: every turn is committed exactly once and every
-    /// thread gets its own result (a turn committed in another thread's batch included).
-    #[test]
-    fn group_commit_loses_no_turn() {
-        let source = crate::source::SourceFile::new(
-            "bot.charla",
-            "bot \"T\" {\n  business retail\n  language en\n  start home\n  support \"https://t.example\"\n}\n\nmenu home {\n  say \"Hi\"\n  option \"Talk to a person\" -> handoff\n}\n",
-        );
-        let compiled = crate::compile(&[source], &crate::Options::default());
-        let model = Box::leak(Box::new(compiled.model.expect("the bot compiles")));
-        let args = ServeArgs {
-            listen: ([127, 0, 0, 1], 0).into(),
-            db: None,
-            env_example: false,
-        };
-        let settings = Settings::read(&args, "T", |_| None).unwrap();
-        let committed = Arc::new(Mutex::new(Vec::new()));
-        let app = Arc::new(App::new(
-            crate::runtime::engine::Engine::new(model),
-            settings,
-            Box::new(Slow(committed.clone())),
-        ));
-        let threads: Vec<_> = (0..8)
-            .map(|t| {
-                let app = app.clone();
-                std::thread::spawn(move || {
-                    for i in 0..100 {
-                        let contact = format!("{t}/{i}");
-                        let turn = Turn {
-                            inbound_id: None,
-                            contact: contact.clone(),
-                            state: State::new(Contact::default()),
-                            outbox: Vec::new(),
-                            reply: None,
-                        };
-                        assert_eq!(app.commit(turn), Ok(()), "{contact}");
-                    }
-                })
-            })
-            .collect();
-        for thread in threads {
-            thread.join().unwrap();
-        }
-        let mut all = committed.lock().unwrap().clone();
-        assert_eq!(all.len(), 800);
-        all.sort();
-        all.dedup();
-        assert_eq!(all.len(), 800);
-        assert!(app.commits.lock().unwrap().done.is_empty());
     }
 }

@@ -3,8 +3,8 @@
 //! same for turns without calls, in batches, sharing [`written`] and [`current_state`]).
 //!
 //! ```text
-//! lock the contact ─ seen? ─ load state ─ engine turn(s), calls made ─ replies → outbox rows
-//!                  └ duplicate: the first answer again      commit (state + id + rows) ─ wake senders
+//! seen? ─ load state ─ engine turn(s), calls made ─ replies → outbox rows
+//!   └ duplicate: the first answer again      commit (state + id + rows) ─ wake senders
 //! ```
 //! The replies are only written here; the senders send them. A reply that would be free-form
 //! outside the 24-hour window is not written (and counted in `/metrics`).
@@ -73,11 +73,10 @@ pub enum Outcome {
 }
 
 /// Processes one delivery. Blocking (the store, and the bot's `call`s): run it off the async
-/// threads.
+/// threads, and for one contact at a time (the slow path's queue per contact sees to that).
 pub fn deliver(app: &App, delivery: Delivery) -> Result<Outcome, StoreError> {
     let channel = delivery.channel;
     let key = channel.key(&delivery.contact.id);
-    let _contact = app.lock_contact(&key);
     // One trip to the store: a duplicate's first answer, or the contact's state.
     let stored = app.store(|s| match &delivery.id {
         Some(id) if s.seen(id)? => Ok(Err(s.reply(id)?)),
@@ -100,12 +99,14 @@ pub fn deliver(app: &App, delivery: Delivery) -> Result<Outcome, StoreError> {
     let (state, outputs) = run(app, state, delivery.inbound, &clock, delivery.inline);
     let (rows, reply) = written(app, channel, delivery.inline, &state, &outputs, clock.now);
     let has_rows = !rows.is_empty();
-    let committed = app.commit(Turn {
-        inbound_id: delivery.id.clone(),
-        contact: key.clone(),
-        state,
-        outbox: rows,
-        reply: reply.clone(),
+    let committed = app.store(|s| {
+        s.commit(Turn {
+            inbound_id: delivery.id.clone(),
+            contact: key.clone(),
+            state,
+            outbox: rows,
+            reply: reply.clone(),
+        })
     });
     match committed {
         Ok(()) => {}
