@@ -142,6 +142,36 @@ fn stored_state(db: &Path, key: &str) -> Value {
 }
 
 /// The value of one series of `/metrics` (`name` or `name{labels}`), 0 when absent.
+/// A turn for a Meta contact (named Ana, pt-BR) who last wrote at `last_inbound`, with these
+/// rows in the outbox: for writing a store before a server starts on it.
+fn seeded(id: &str, last_inbound: i64, outbox: Vec<charla::store::Outgoing>) -> Turn {
+    let mut state = State::new(Contact {
+        id: id.to_string(),
+        name: "Ana".to_string(),
+        phone: format!("+{id}"),
+        language: "pt-BR".to_string(),
+    });
+    state.last_inbound = Some(last_inbound);
+    Turn {
+        inbound_id: None,
+        contact: format!("meta:{id}"),
+        state,
+        outbox,
+        reply: None,
+    }
+}
+
+/// TotalPass's `class_reminder`, as `notify` makes it.
+fn class_reminder() -> Message {
+    Message::Template {
+        name: "class_reminder".to_string(),
+        language: "pt-BR".to_string(),
+        parameters: vec!["Yoga".to_string(), "7h".to_string()],
+        body: "Olá! Sua aula de Yoga começa às 7h. Até já!".to_string(),
+        buttons: Vec::new(),
+    }
+}
+
 fn metric(server: &Server, series: &str) -> f64 {
     let answer = get(&server.url("/metrics"));
     assert_eq!(answer.status, 200, "{answer:?}");
@@ -500,31 +530,10 @@ fn a_free_form_reply_is_never_sent_outside_the_24_hour_window() {
     };
     {
         let mut store = SqliteStore::open(&db).unwrap();
-        let turn = |id: &str, last_inbound: i64, outbox: Vec<charla::store::Outgoing>| {
-            let mut state = State::new(Contact {
-                id: id.to_string(),
-                name: "Ana".to_string(),
-                phone: format!("+{id}"),
-                language: "pt-BR".to_string(),
-            });
-            state.last_inbound = Some(last_inbound);
-            Turn {
-                inbound_id: None,
-                contact: format!("meta:{id}"),
-                state,
-                outbox,
-                reply: None,
-            }
-        };
+        let turn = seeded;
         // Written two days ago, when the window was open; it closed an hour ago. A template
         // after it may go at any time.
-        let template = Message::Template {
-            name: "class_reminder".to_string(),
-            language: "pt-BR".to_string(),
-            parameters: vec!["Yoga".to_string(), "7h".to_string()],
-            body: "Olá! Sua aula de Yoga começa às 7h. Até já!".to_string(),
-            buttons: Vec::new(),
-        };
+        let template = class_reminder();
         store
             .commit(turn(
                 late,
@@ -1045,25 +1054,16 @@ fn a_row_claimed_by_a_killed_server_is_sent_at_the_next_start() {
     let contact = "5511900000009";
     {
         let mut store = SqliteStore::open(&db).unwrap();
-        let mut state = State::new(Contact {
-            id: contact.to_string(),
-            name: "Ana".to_string(),
-            phone: format!("+{contact}"),
-            language: "pt-BR".to_string(),
-        });
         let now = jiff::Timestamp::now().as_second();
-        state.last_inbound = Some(now);
         let text = Message::Text {
             text: "claimed, never sent".to_string(),
         };
         store
-            .commit(Turn {
-                inbound_id: None,
-                contact: format!("meta:{contact}"),
-                state,
-                outbox: vec![meta_row(contact, &text, Some(now + 3600))],
-                reply: None,
-            })
+            .commit(seeded(
+                contact,
+                now,
+                vec![meta_row(contact, &text, Some(now + 3600))],
+            ))
             .unwrap();
         // The dead server's claim: leased for a minute from now.
         assert_eq!(store.claim(now, 10).unwrap().len(), 1);
@@ -1087,31 +1087,14 @@ fn a_template_queued_before_an_opt_out_is_not_sent() {
     let contact = "5511900000010";
     {
         let mut store = SqliteStore::open(&db).unwrap();
-        let mut state = State::new(Contact {
-            id: contact.to_string(),
-            name: "Ana".to_string(),
-            phone: format!("+{contact}"),
-            language: "pt-BR".to_string(),
-        });
-        state.opted_in = true;
-        state.opted_out = true;
-        state.last_inbound = Some(jiff::Timestamp::now().as_second());
-        let template = Message::Template {
-            name: "class_reminder".to_string(),
-            language: "pt-BR".to_string(),
-            parameters: vec!["Yoga".to_string(), "7h".to_string()],
-            body: "Olá! Sua aula de Yoga começa às 7h. Até já!".to_string(),
-            buttons: Vec::new(),
-        };
-        store
-            .commit(Turn {
-                inbound_id: None,
-                contact: format!("meta:{contact}"),
-                state,
-                outbox: vec![meta_row(contact, &template, None)],
-                reply: None,
-            })
-            .unwrap();
+        let mut turn = seeded(
+            contact,
+            jiff::Timestamp::now().as_second(),
+            vec![meta_row(contact, &class_reminder(), None)],
+        );
+        turn.state.opted_in = true;
+        turn.state.opted_out = true;
+        store.commit(turn).unwrap();
     }
     let server = totalpass(&db, &env_for(&api));
     let rows = wait_settled(&db, 1);
