@@ -73,6 +73,9 @@ fn process(app: &Arc<App>, batch: Vec<(Delivery, Answer)>) {
     // This batch's newer states, and the inbound ids it already took (with their replies).
     let mut states: HashMap<String, State> = HashMap::new();
     let mut ids: HashMap<String, Option<String>> = HashMap::new();
+    // One reading of the clock (and of the bot's time zone) for the batch: it takes
+    // milliseconds at most.
+    let clock = crate::clock::now(&app.engine.model().bot.timezone);
     let results = app.with_store(|store| {
         for (delivery, answer) in batch {
             let channel = delivery.channel;
@@ -112,7 +115,6 @@ fn process(app: &Arc<App>, batch: Vec<(Delivery, Answer)>) {
                 let _ = answer.send(Ok(Outcome::UnknownContact));
                 continue;
             };
-            let clock = crate::clock::now(&app.engine.model().bot.timezone);
             let (next, outputs) = app.engine.turn(&state, delivery.inbound.clone(), &clock);
             if outputs
                 .iter()
