@@ -788,6 +788,125 @@ fn notify_does_not_hang_on_a_silent_api_and_serve_sends_the_template_later() {
     drop(silent);
 }
 
+/// `notify` to a contact who wrote through Twilio: with `TWILIO_CONTENT_SIDS` mapping the
+/// template, Twilio's Messages API gets the Content SID and the parameters as
+/// `ContentVariables` (what Twilio sends outside the 24-hour window); without it, the text.
+/// A setting that names no template of the bot stops `serve` at start-up.
+#[test]
+fn notify_over_twilio_sends_the_mapped_content_template_or_else_the_text() {
+    const SID: &str = "HX0123456789abcdef0123456789abcdef";
+    let dir = TempDir::new("content");
+    let api = FakeApi::start();
+    let source = write_bot(&dir, "gym", GYM);
+    let bot = dir.path().join("gym-bot");
+    build_binary(&source, &bot);
+    let db = dir.path().join("gym.db");
+    let mut env = env_for(&api);
+    env.push((
+        "TWILIO_CONTENT_SIDS".to_string(),
+        format!("class_reminder={SID}"),
+    ));
+    let phone = "5511900000020";
+    let from = format!("whatsapp:+{phone}");
+    let server = Server::start(&bot, &["serve"], &db, &env);
+    for (sid, body) in [("SM1", "hi"), ("SM2", "1")] {
+        let params = [
+            ("MessageSid", sid),
+            ("AccountSid", "ACtest"),
+            ("From", from.as_str()),
+            ("To", "whatsapp:+14155238886"),
+            ("WaId", phone),
+            ("Body", body),
+        ];
+        let answer = post_twilio(&server, &params);
+        assert_eq!(answer.status, 200, "{answer:?}");
+    }
+    assert_eq!(
+        stored_state(&db, &format!("twilio:{phone}"))["opted_in"],
+        true
+    );
+    let sent_form = |request: &Recorded| -> BTreeMap<String, String> {
+        form_urlencoded::parse(request.body.as_bytes())
+            .into_owned()
+            .collect()
+    };
+    let twilio_sends = |requests: &[Recorded]| -> Vec<BTreeMap<String, String>> {
+        requests
+            .iter()
+            .filter(|r| r.path == "/twilio/2010-04-01/Accounts/ACtest/Messages.json")
+            .map(sent_form)
+            .collect()
+    };
+    let notify = |env: &[(String, String)]| {
+        let args = [
+            "notify",
+            "class_reminder",
+            "--to",
+            &from[9..],
+            "--param",
+            "Yoga",
+        ];
+        let args = [&args[..], &["--db", db.to_str().unwrap()]].concat();
+        run(&bot, &args, env, dir.path())
+    };
+
+    let ran = notify(&env);
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    let requests = api.wait_for(WAIT, "the content template", |r| twilio_sends(r).len() == 1);
+    let sent = &twilio_sends(&requests)[0];
+    assert_eq!(sent["From"], "whatsapp:+14155238886", "{sent:?}");
+    assert_eq!(sent["To"], from, "{sent:?}");
+    assert_eq!(sent["ContentSid"], SID, "{sent:?}");
+    let variables: Value = serde_json::from_str(&sent["ContentVariables"]).unwrap();
+    assert_eq!(variables, serde_json::json!({"1": "Yoga"}), "{sent:?}");
+    assert!(!sent.contains_key("Body"), "{sent:?}");
+    let basic = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        format!("ACtest:{TWILIO_TOKEN}"),
+    );
+    let request = requests
+        .iter()
+        .find(|r| r.path.starts_with("/twilio/"))
+        .unwrap();
+    assert_eq!(
+        request.headers.get("authorization"),
+        Some(&format!("Basic {basic}"))
+    );
+
+    // Without the mapping the template goes as its text (inside the window Twilio takes it).
+    env.retain(|(key, _)| key != "TWILIO_CONTENT_SIDS");
+    let ran = notify(&env);
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    let requests = api.wait_for(WAIT, "the text", |r| twilio_sends(r).len() == 2);
+    let sent = &twilio_sends(&requests)[1];
+    assert_eq!(
+        sent["Body"], "Your Yoga class starts in an hour. See you there!",
+        "{sent:?}"
+    );
+    assert!(!sent.contains_key("ContentSid"), "{sent:?}");
+    server.kill();
+
+    // A name the bot does not have: refused at start-up, with the variable named.
+    env.push((
+        "TWILIO_CONTENT_SIDS".to_string(),
+        format!("class_remider={SID}"),
+    ));
+    let args = [
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        db.to_str().unwrap(),
+    ];
+    let ran = run(&bot, &args, &env, dir.path());
+    assert_eq!(ran.code, Some(2), "{ran:?}");
+    assert!(
+        ran.stderr.contains("TWILIO_CONTENT_SIDS")
+            && ran.stderr.contains("no template `class_remider`"),
+        "{ran:?}"
+    );
+}
+
 /// What `notify` relies on: enqueuing its template leaves the contact's state alone, so a
 /// change the server saved between notify's read and its write (here an opt-out) stays.
 #[test]

@@ -39,7 +39,7 @@ pub fn run(model: Model, args: &NotifyArgs) -> u8 {
         db: args.db.clone(),
         env_example: false,
     };
-    let settings = match Settings::read(&serve, &model.bot.name, |n| std::env::var(n).ok()) {
+    let settings = match Settings::read(&serve, &model, |n| std::env::var(n).ok()) {
         Ok(settings) => settings,
         Err(message) => {
             eprintln!("error: {message}");

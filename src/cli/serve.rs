@@ -32,7 +32,7 @@ pub fn serve(model: Model, args: &ServeArgs) -> u8 {
         print_out(&settings::env_example(&model.bot.name));
         return 0;
     }
-    let settings = match Settings::read(args, &model.bot.name, |name| std::env::var(name).ok()) {
+    let settings = match Settings::read(args, &model, |name| std::env::var(name).ok()) {
         Ok(settings) => settings,
         Err(message) => {
             eprintln!("error: {message}");

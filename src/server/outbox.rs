@@ -2,7 +2,9 @@
 //! free-form message may still go (the 24-hour window, checked again at send time).
 //!
 //! Payload: `{"until": <unix seconds or null>, "body": <the channel's request body>}`, and
-//! `"template": true` for a template (checked against an opt-out again at send time).
+//! `"template": true` for a template (checked against an opt-out again at send time). A Twilio
+//! template also carries `"content": {"template": NAME, "variables": {"1": …}}`, sent as a
+//! Content API template when `TWILIO_CONTENT_SIDS` maps NAME at send time, else as its text.
 //! Channels: `meta` (the send API's JSON), `twilio` (the Messages API's form fields, for
 //! messages sent outside a webhook's reply), `agent` (a handoff announcement to
 //! `CHARLA_AGENT_WEBHOOK`).
@@ -48,25 +50,42 @@ pub fn meta_row(contact_id: &str, message: &Message, until: Option<i64>) -> Outg
 }
 
 /// Rows for Twilio's Messages API (`To`, `From` is added at send time, `Body`): a message as
-/// numbered text, split where Twilio's body limit requires.
+/// numbered text, split where Twilio's body limit requires. A template is one row (its body
+/// is at most 1,024 characters) that also names the template and its variables, for a
+/// Content API template chosen at send time.
 pub fn twilio_rows(phone: &str, message: &Message, until: Option<i64>) -> Vec<Outgoing> {
+    let row = |body: &str| {
+        json!({
+            "until": until,
+            "body": { "To": format!("whatsapp:{phone}"), "Body": body },
+        })
+    };
     let text = twilio::plain_text(message);
-    let template = matches!(message, Message::Template { .. });
-    twilio::split_body(&text, twilio::BODY_LIMIT)
+    let payloads = match message {
+        Message::Template {
+            name, parameters, ..
+        } => {
+            let variables: serde_json::Map<String, Value> = parameters
+                .iter()
+                .enumerate()
+                .map(|(i, value)| ((i + 1).to_string(), json!(value)))
+                .collect();
+            let mut payload = row(text.trim());
+            payload["template"] = json!(true);
+            payload["content"] = json!({ "template": name, "variables": variables });
+            vec![payload]
+        }
+        _ => twilio::split_body(&text, twilio::BODY_LIMIT)
+            .into_iter()
+            .map(row)
+            .collect(),
+    };
+    payloads
         .into_iter()
-        .map(|body| {
-            let mut payload = json!({
-                "until": until,
-                "body": { "To": format!("whatsapp:{phone}"), "Body": body },
-            });
-            if template {
-                payload["template"] = json!(true);
-            }
-            Outgoing {
-                channel: TWILIO.to_string(),
-                to: phone.to_string(),
-                payload: payload.to_string(),
-            }
+        .map(|payload| Outgoing {
+            channel: TWILIO.to_string(),
+            to: phone.to_string(),
+            payload: payload.to_string(),
         })
         .collect()
 }
@@ -108,6 +127,16 @@ pub struct Payload {
     pub body: Value,
     /// A template (sent only while the contact has not opted out, checked at send time).
     pub template: bool,
+    /// A Twilio template's name and variables (a JSON object, as `ContentVariables` takes).
+    pub content: Option<Content>,
+}
+
+/// What a Twilio template needs to go as a Content API template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Content {
+    pub template: String,
+    /// `{"1": "Yoga", …}` as text; `{}` for a template without parameters.
+    pub variables: String,
 }
 
 /// Reads a row's payload; an error says what is wrong (the row is then given up).
@@ -126,9 +155,74 @@ pub fn read_payload(text: &str) -> Result<Payload, String> {
         ),
     };
     let template = value.get("template").and_then(Value::as_bool) == Some(true);
+    let content = match value.get("content") {
+        None | Some(Value::Null) => None,
+        Some(content) => Some(Content {
+            template: content
+                .get("template")
+                .and_then(Value::as_str)
+                .ok_or("the outbox payload's `content` names no template")?
+                .to_string(),
+            variables: content
+                .get("variables")
+                .filter(|v| v.is_object())
+                .ok_or("the outbox payload's `content` has no `variables` object")?
+                .to_string(),
+        }),
+    };
     Ok(Payload {
         until,
         body,
         template,
+        content,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::turn::Message;
+
+    fn template(parameters: &[&str]) -> Message {
+        Message::Template {
+            name: "welcome".to_string(),
+            language: "en".to_string(),
+            parameters: parameters.iter().map(|p| p.to_string()).collect(),
+            body: "Hello there".to_string(),
+            buttons: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_twilio_template_is_one_row_naming_the_template_and_its_variables() {
+        let rows = twilio_rows("+5511900000001", &template(&["Ana", "7h"]), Some(5));
+        assert_eq!(rows.len(), 1);
+        let payload = read_payload(&rows[0].payload).unwrap();
+        assert!(payload.template);
+        assert_eq!(payload.until, Some(5));
+        assert_eq!(payload.body["Body"], "Hello there");
+        let content = payload.content.unwrap();
+        assert_eq!(content.template, "welcome");
+        assert_eq!(content.variables, r#"{"1":"Ana","2":"7h"}"#);
+
+        let rows = twilio_rows("+5511900000001", &template(&[]), None);
+        let content = read_payload(&rows[0].payload).unwrap().content.unwrap();
+        assert_eq!(content.variables, "{}");
+
+        let text = Message::Text {
+            text: "hi".to_string(),
+        };
+        let rows = twilio_rows("+5511900000001", &text, None);
+        assert_eq!(read_payload(&rows[0].payload).unwrap().content, None);
+    }
+
+    #[test]
+    fn a_payload_with_a_broken_content_is_refused_with_the_reason() {
+        let no_name = r#"{"until":null,"body":{},"content":{"variables":{}}}"#;
+        assert!(read_payload(no_name)
+            .unwrap_err()
+            .contains("names no template"));
+        let no_vars = r#"{"until":null,"body":{},"content":{"template":"t","variables":[]}}"#;
+        assert!(read_payload(no_vars).unwrap_err().contains("`variables`"));
+    }
 }

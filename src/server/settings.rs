@@ -2,6 +2,8 @@
 //! interface"), and the secrets, which come only from the environment. One table,
 //! [`VARIABLES`], feeds `serve --help`, the generated `.env.example` and the reading itself.
 
+use crate::model::Model;
+use indexmap::IndexMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -85,6 +87,12 @@ pub const VARIABLES: &[Variable] = &[
         example: "whatsapp:+14155238886",
     },
     Variable {
+        name: "TWILIO_CONTENT_SIDS",
+        meaning: "Twilio: the bot's templates as approved Content API templates, `name=HX…` \
+                  separated by commas (sent as ContentSid; others go as text)",
+        example: "class_reminder=HX0123456789abcdef0123456789abcdef",
+    },
+    Variable {
         name: "TWILIO_API_BASE",
         meaning: "Twilio: REST API base",
         example: "https://api.twilio.com",
@@ -148,6 +156,40 @@ pub fn env_example(bot: &str) -> String {
     out
 }
 
+/// Reads `TWILIO_CONTENT_SIDS`: `name=SID` pairs separated by commas or line breaks, each name
+/// one of the bot's templates (`is_template`) and each SID a Content SID (`HX` and 32 hex
+/// digits, as Twilio prints them), so a typo stops the server at start-up instead of sending
+/// a template as text that Twilio then refuses outside the window.
+pub fn content_sids(
+    text: &str,
+    is_template: impl Fn(&str) -> bool,
+) -> Result<IndexMap<String, String>, String> {
+    let mut sids = IndexMap::new();
+    for pair in text
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let Some((name, sid)) = pair.split_once('=') else {
+            return Err(format!("`{pair}` is not `template=HX…`"));
+        };
+        let (name, sid) = (name.trim(), sid.trim());
+        if !is_template(name) {
+            return Err(format!("the bot has no template `{name}`"));
+        }
+        let hex = sid.strip_prefix("HX").unwrap_or_default();
+        if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!(
+                "`{sid}` (for `{name}`) is not a Content SID: `HX` and 32 hexadecimal digits"
+            ));
+        }
+        if sids.insert(name.to_string(), sid.to_string()).is_some() {
+            return Err(format!("`{name}` is given twice"));
+        }
+    }
+    Ok(sids)
+}
+
 /// Meta's Cloud API settings; present when the app secret is set.
 #[derive(Debug, Clone)]
 pub struct MetaSettings {
@@ -166,6 +208,9 @@ pub struct TwilioSettings {
     pub account_sid: Option<String>,
     pub from: Option<String>,
     pub api_base: String,
+    /// Template name → the Content SID (`HX…`) of the approved Content API template that
+    /// stands for it: Twilio sends business-initiated messages only as those.
+    pub content_sids: IndexMap<String, String>,
 }
 
 /// Everything the server runs with.
@@ -184,13 +229,15 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The settings from the flags and the environment (`env` looks a variable up, so tests can
-    /// give their own). An error names the variable and what is wrong with it.
+    /// The settings for serving `model` from the flags and the environment (`env` looks a
+    /// variable up, so tests can give their own). An error names the variable and what is
+    /// wrong with it.
     pub fn read(
         args: &ServeArgs,
-        bot_name: &str,
+        model: &Model,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Settings, String> {
+        let bot_name = &model.bot.name;
         let get = |name: &str| env(name).filter(|v| !v.trim().is_empty());
         let meta = match get("WHATSAPP_APP_SECRET") {
             None => None,
@@ -221,6 +268,11 @@ impl Settings {
                 from: get("TWILIO_FROM"),
                 api_base: get("TWILIO_API_BASE")
                     .unwrap_or_else(|| "https://api.twilio.com".to_string()),
+                content_sids: match get("TWILIO_CONTENT_SIDS") {
+                    None => IndexMap::new(),
+                    Some(text) => content_sids(&text, |name| model.templates.contains_key(name))
+                        .map_err(|e| format!("TWILIO_CONTENT_SIDS: {e}"))?,
+                },
             }),
         };
         let api_header = match get("CHARLA_API_HEADER") {
@@ -297,5 +349,50 @@ impl Settings {
                 }
             ),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_sids;
+
+    const SID: &str = "HX0123456789abcdef0123456789ABCDEF";
+
+    #[test]
+    fn content_sids_are_read_from_pairs_separated_by_commas_or_line_breaks() {
+        let other = "HXffffffffffffffffffffffffffffffff";
+        let text = format!(" class_reminder={SID},\n welcome = {other} ,");
+        let sids = content_sids(&text, |name| ["class_reminder", "welcome"].contains(&name));
+        let sids = sids.unwrap();
+        assert_eq!(sids.len(), 2);
+        assert_eq!(sids["class_reminder"], SID);
+        assert_eq!(sids["welcome"], other);
+        assert!(content_sids("", |_| true).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_wrong_content_sid_setting_says_what_is_wrong() {
+        let cases = [
+            (format!("nope={SID}"), "no template `nope`"),
+            ("class_reminder".to_string(), "is not `template=HX"),
+            ("class_reminder=HX12".to_string(), "is not a Content SID"),
+            (
+                format!("class_reminder=MM{}", &SID[2..]),
+                "is not a Content SID",
+            ),
+            (format!("class_reminder={SID}0"), "is not a Content SID"),
+            (
+                "class_reminder=HX0123456789abcdef0123456789abcdeg".to_string(),
+                "is not a Content SID",
+            ),
+            (
+                format!("class_reminder={SID},class_reminder={SID}"),
+                "given twice",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = content_sids(&text, |name| name == "class_reminder").unwrap_err();
+            assert!(error.contains(expected), "{text}: {error}");
+        }
     }
 }
