@@ -304,6 +304,7 @@ fn phone(i: usize) -> String {
 fn write_requests(path: &Path, contacts: usize, rounds: usize) {
     use hmac::{Hmac, Mac};
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let sent_at = jiff::Timestamp::now().as_second().to_string();
     for round in 0..rounds {
         for i in 0..contacts {
             let from = phone(i);
@@ -313,8 +314,9 @@ fn write_requests(path: &Path, contacts: usize, rounds: usize) {
                 serde_json::json!({"type": "interactive", "interactive": {"type": "list_reply",
                     "list_reply": {"id": "welcome/sou usuario", "title": "Sou usuário"}}})
             };
+            // Sent now: the 24-hour window runs from a message's own time.
             let mut message = serde_json::json!({"from": from, "id": format!("wamid.load{round}x{i}"),
-                "timestamp": "1764100000"});
+                "timestamp": sent_at});
             for (k, v) in content.as_object().unwrap() {
                 message[k] = v.clone();
             }

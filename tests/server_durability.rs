@@ -595,6 +595,51 @@ fn a_free_form_reply_is_never_sent_outside_the_24_hour_window() {
     assert!(server.log().contains("was not sent"), "{}", server.log());
 }
 
+/// The window runs from when the contact sent the message, not from when the webhook arrived:
+/// Meta retries a webhook for days after an outage. A message sent 25 hours ago is read (the
+/// conversation moves) but answered by nothing, since Meta would refuse a free-form reply; one
+/// sent 2 hours ago is answered, with the window closing 24 hours after it was sent.
+#[test]
+fn the_window_runs_from_when_the_message_was_sent() {
+    let dir = TempDir::new("sent-at");
+    let api = FakeApi::start();
+    let db = dir.path().join("bot.db");
+    let server = totalpass(&db, &env_for(&api));
+    let now = jiff::Timestamp::now().as_second();
+    let (late, recent) = ("5511900000031", "5511900000032");
+    let sent = |from: &str, id: &str, at: i64| {
+        let mut body: Value = serde_json::from_str(&meta_text(from, id, "oi")).unwrap();
+        body["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] =
+            Value::from(at.to_string());
+        let answer = post_meta(&server, &body.to_string());
+        assert_eq!(answer.status, 200, "{answer:?}");
+    };
+    sent(late, "wamid.late", now - 25 * 3600);
+    sent(recent, "wamid.recent", now - 2 * 3600);
+
+    let rows = wait_settled(&db, 1);
+    assert_eq!(rows[0].recipient, recent, "{rows:#?}");
+    assert_eq!(rows[0].status, "sent", "{rows:#?}");
+    let payload: Value = serde_json::from_str(&rows[0].payload).unwrap();
+    assert_eq!(payload["until"], now - 2 * 3600 + 24 * 3600, "{payload:#}");
+    let late_state = stored_state(&db, &format!("meta:{late}"));
+    assert_eq!(
+        late_state["last_inbound"],
+        now - 25 * 3600,
+        "{late_state:#}"
+    );
+    assert_eq!(late_state["menu"], "welcome", "{late_state:#}");
+    assert_eq!(metric(&server, "charla_outside_window_total"), 1.0);
+    let requests = api.wait_for(WAIT, "the answer to the recent one", |r| {
+        graph_sends(r) >= 1
+    });
+    assert_eq!(
+        conversations(&requests).keys().collect::<Vec<_>>(),
+        [recent],
+        "{requests:#?}"
+    );
+}
+
 // --- 5. notify and consent ---------------------------------------------------------------------
 
 const GYM: &str = r#"bot "Gym" {

@@ -59,6 +59,9 @@ pub struct Delivery {
     /// The replies go back in the webhook's response (Twilio's TwiML) rather than through the
     /// outbox.
     pub inline: bool,
+    /// When the contact sent the message, by the channel's clock (Meta's `timestamp`); `None`
+    /// when the channel does not say (Twilio) or for a release.
+    pub sent_at: Option<i64>,
 }
 
 /// What became of a delivery.
@@ -96,7 +99,9 @@ pub fn deliver(app: &App, delivery: Delivery) -> Result<Outcome, StoreError> {
         return Ok(Outcome::UnknownContact);
     };
     let clock = crate::clock::now(&app.engine.model().bot.timezone);
-    let (state, outputs) = run(app, state, delivery.inbound, &clock, delivery.inline);
+    let before = state.last_inbound;
+    let (mut state, outputs) = run(app, state, delivery.inbound, &clock, delivery.inline);
+    window_from_sent_at(&mut state, before, delivery.sent_at, clock.now);
     let (rows, reply) = written(app, channel, delivery.inline, &state, &outputs, clock.now);
     let has_rows = !rows.is_empty();
     let committed = app.store(|s| {
@@ -122,6 +127,21 @@ pub fn deliver(app: &App, delivery: Delivery) -> Result<Outcome, StoreError> {
         app.wake_senders();
     }
     Ok(Outcome::Processed { reply })
+}
+
+/// Dates the contact's last message by when they sent it rather than when it reached the
+/// server: WhatsApp's 24-hour window runs from the contact's message, and a webhook Meta
+/// retried after an outage arrives hours late. The engine stamped `last_inbound` with `now`
+/// (the turn read a message); it becomes the sending time, never later than `now` (clocks
+/// differ) and never earlier than the last message before this one (Meta does not promise
+/// order, and an older message must not shorten the window a newer one opened).
+pub fn window_from_sent_at(state: &mut State, before: Option<i64>, sent_at: Option<i64>, now: i64) {
+    let Some(sent_at) = sent_at else { return };
+    if state.last_inbound != Some(now) {
+        return;
+    }
+    let at = sent_at.min(now);
+    state.last_inbound = Some(before.map_or(at, |before| before.max(at)));
 }
 
 /// What a turn leaves to send: outbox rows (replies within the 24-hour window, handoff
@@ -302,5 +322,42 @@ fn count_events(app: &App, outputs: &[Output]) {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window_from_sent_at;
+    use crate::runtime::state::{Contact, State};
+
+    fn stamped(now: i64) -> State {
+        let mut state = State::new(Contact::default());
+        state.last_inbound = Some(now);
+        state
+    }
+
+    #[test]
+    fn the_window_runs_from_when_the_contact_sent_the_message() {
+        let now = 1_000_000;
+        // A late delivery: dated when sent.
+        let mut state = stamped(now);
+        window_from_sent_at(&mut state, None, Some(now - 3_600), now);
+        assert_eq!(state.last_inbound, Some(now - 3_600));
+        // A sender's clock ahead of ours: never later than now.
+        let mut state = stamped(now);
+        window_from_sent_at(&mut state, None, Some(now + 60), now);
+        assert_eq!(state.last_inbound, Some(now));
+        // An older message after a newer one: the newer one's window stays.
+        let mut state = stamped(now);
+        window_from_sent_at(&mut state, Some(now - 10), Some(now - 3_600), now);
+        assert_eq!(state.last_inbound, Some(now - 10));
+        // No sending time (Twilio): receipt time.
+        let mut state = stamped(now);
+        window_from_sent_at(&mut state, Some(now - 10), None, now);
+        assert_eq!(state.last_inbound, Some(now));
+        // A turn that read no message (a call's answer) leaves it alone.
+        let mut state = stamped(now - 50);
+        window_from_sent_at(&mut state, Some(now - 50), Some(now - 3_600), now);
+        assert_eq!(state.last_inbound, Some(now - 50));
     }
 }

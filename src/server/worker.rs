@@ -17,7 +17,9 @@
 //! slow path, its later deliveries queue behind them there, so its messages stay in order.
 
 use super::app::App;
-use super::conversation::{current_state, deliver, written, Delivery, Outcome};
+use super::conversation::{
+    current_state, deliver, window_from_sent_at, written, Delivery, Outcome,
+};
 use crate::runtime::state::State;
 use crate::runtime::turn::{Event, Output};
 use crate::store::{StoreError, Turn};
@@ -115,7 +117,7 @@ fn process(app: &Arc<App>, batch: Vec<(Delivery, Answer)>) {
                 let _ = answer.send(Ok(Outcome::UnknownContact));
                 continue;
             };
-            let (next, outputs) = app.engine.turn(&state, delivery.inbound.clone(), &clock);
+            let (mut next, outputs) = app.engine.turn(&state, delivery.inbound.clone(), &clock);
             if outputs
                 .iter()
                 .any(|o| matches!(o, Output::Event(Event::Call { .. })))
@@ -124,6 +126,7 @@ fn process(app: &Arc<App>, batch: Vec<(Delivery, Answer)>) {
                 to_slow_path(app, key, delivery, answer);
                 continue;
             }
+            window_from_sent_at(&mut next, state.last_inbound, delivery.sent_at, clock.now);
             let (rows, reply) = written(app, channel, delivery.inline, &next, &outputs, clock.now);
             has_rows |= !rows.is_empty();
             if let Some(id) = &delivery.id {

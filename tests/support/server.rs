@@ -369,6 +369,16 @@ pub fn post_meta(server: &Server, body: &str) -> Answer {
     )
 }
 
+/// The time now as a Cloud API message's `timestamp` (Unix seconds as a string): the 24-hour
+/// window runs from when a message was sent, so a test's messages are sent now.
+pub fn sent_now() -> String {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// A Cloud API webhook body with one text message.
 pub fn meta_text(from: &str, id: &str, text: &str) -> String {
     meta_message(
@@ -391,7 +401,7 @@ pub fn meta_reply(from: &str, id: &str, reply_id: &str, title: &str) -> String {
 }
 
 fn meta_message(from: &str, id: &str, content: serde_json::Value) -> String {
-    let mut message = serde_json::json!({"from": from, "id": id, "timestamp": "1764100000"});
+    let mut message = serde_json::json!({"from": from, "id": id, "timestamp": sent_now()});
     for (k, v) in content.as_object().unwrap() {
         message[k] = v.clone();
     }

@@ -130,5 +130,6 @@ fn delivery(message: &InboundMessage) -> Option<Delivery> {
         },
         inbound: message.content.to_inbound(),
         inline: false,
+        sent_at: message.timestamp,
     })
 }
