@@ -1,7 +1,7 @@
 //! `charla lsp`: protocol tests that speak JSON-RPC to the real binary (initialize,
 //! diagnostics on open and change compared with `charla check --format json`, positions in
 //! UTF-16 and UTF-8, definition, references, completion, hover, formatting compared with
-//! `charla fmt`, document symbols, unknown methods, shutdown and exit), the robustness test
+//! `charla fmt`, document symbols, rename, unknown methods, shutdown and exit), the robustness test
 //! that feeds every prefix of every example through the server's `didChange` path, and the
 //! VS Code extension's JSON files.
 
@@ -115,6 +115,10 @@ fn initialize_offers_the_features_and_takes_utf8_when_offered() {
     ] {
         assert_eq!(result["capabilities"][feature], true, "{feature}");
     }
+    assert_eq!(
+        result["capabilities"]["renameProvider"]["prepareProvider"],
+        true
+    );
     assert!(result["capabilities"]["completionProvider"].is_object());
     assert_eq!(result["capabilities"]["textDocumentSync"]["change"], 2);
     assert_eq!(result["serverInfo"]["name"], "charla");
@@ -506,6 +510,118 @@ fn references_list_every_place_a_name_is_written() {
 }
 
 // --- completion, hover, symbols ------------------------------------------------------------
+
+#[test]
+fn rename_changes_every_place_a_name_is_written_and_the_bot_still_checks() {
+    let dir = totalpass_copy();
+    let mut client = server();
+    let audiences_path = dir.path().join("audiences.charla");
+    let audiences = read(&audiences_path);
+    let uri = file_uri(&audiences_path);
+    client.open(&uri, &audiences);
+    let position = at(&audiences, "audience dependent", 0, "audience ".len() + 3);
+
+    let prepared = client.request(
+        "textDocument/prepareRename",
+        text_document_position(&uri, position.clone()),
+    )["result"]
+        .clone();
+    assert_eq!(prepared["placeholder"], "dependent", "{prepared}");
+    let start = offset_of(&audiences, &prepared["range"]["start"]);
+    let end = offset_of(&audiences, &prepared["range"]["end"]);
+    assert_eq!(&audiences[start..end], "dependent");
+
+    let references = client.request(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": uri }, "position": position, "context": { "includeDeclaration": true } }),
+    )["result"]
+        .as_array()
+        .unwrap()
+        .len();
+    let mut params = text_document_position(&uri, position);
+    params["newName"] = json!("family");
+    let edit = client.request("textDocument/rename", params)["result"].clone();
+    let changes = edit["changes"].as_object().unwrap();
+    let edits: usize = changes.values().map(|e| e.as_array().unwrap().len()).sum();
+    assert_eq!(edits, references, "{edit:#}");
+    assert!(changes.len() >= 4, "{edit:#}");
+    for (file_uri, edits) in changes {
+        let path = dir.path().join(file_uri.rsplit('/').next().unwrap());
+        let before = read(&path);
+        let after = apply(&before, edits.as_array().unwrap());
+        assert_eq!(
+            after.matches("family").count(),
+            before.matches("family").count() + edits.as_array().unwrap().len()
+        );
+        std::fs::write(&path, after).unwrap();
+    }
+    assert!(client.shutdown().success());
+    // The renamed bot is as clean as before, and its conversation tests still pass.
+    charla(&["check", dir.path().to_str().unwrap(), "--deny-warnings"]).assert_exit(0);
+    charla(&["test", dir.path().to_str().unwrap()]).assert_exit(0);
+}
+
+#[test]
+fn rename_refuses_what_would_break_the_bot_and_says_why() {
+    let dir = totalpass_copy();
+    let mut client = server();
+    let templates_path = dir.path().join("templates.charla");
+    let templates = read(&templates_path);
+    let uri = file_uri(&templates_path);
+    client.open(&uri, &templates);
+    let on_template = at(&templates, "class_reminder", 0, 2);
+    let rename = |client: &mut Client, uri: &str, position: &Value, name: &str| {
+        let mut params = text_document_position(uri, position.clone());
+        params["newName"] = json!(name);
+        client.request("textDocument/rename", params)
+    };
+    for (name, why) in [
+        (
+            "invoice_ready",
+            "already a template named `invoice_ready` (templates.charla:",
+        ),
+        ("menu", "cannot be a template name"),
+        ("9lives", "cannot be a template name"),
+        ("two words", "cannot be a template name"),
+        // A valid name, but not a valid WhatsApp template name: the compiled result says so.
+        ("ClassReminder", "E0209"),
+    ] {
+        let answer = rename(&mut client, &uri, &on_template, name);
+        let message = answer["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(why), "{name}: {answer}");
+    }
+    // Not on a name.
+    let on_keyword = at(&templates, "template class_reminder", 0, 1);
+    let answer = client.request(
+        "textDocument/prepareRename",
+        text_document_position(&uri, on_keyword.clone()),
+    );
+    assert!(answer["result"].is_null(), "{answer}");
+    let answer = rename(&mut client, &uri, &on_keyword, "whatever");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("nothing to rename"),
+        "{answer}"
+    );
+    // A file that does not parse: its uses could be missed.
+    let broken = format!("{templates}\nmenu half {{\n  option \"x\" ->\n");
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 },
+                "contentChanges": [{ "text": broken }] }),
+    );
+    let answer = rename(&mut client, &uri, &on_template, "class_alert");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("templates.charla has syntax errors"),
+        "{answer}"
+    );
+    assert!(client.shutdown().success());
+}
 
 #[test]
 fn completion_offers_names_after_an_arrow_and_keywords_at_a_line_start() {

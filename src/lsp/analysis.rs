@@ -76,6 +76,8 @@ pub struct Analysis {
     pub sources: Vec<SourceFile>,
     pub compilation: crate::Compilation,
     pub index: Index,
+    /// The bot's folder on disk, when it has one (a `policy "file"` is read from there).
+    pub dir: Option<PathBuf>,
     /// The policy the bot names (for limits in hovers and categories in completion).
     pub policy: Policy,
 }
@@ -115,6 +117,7 @@ impl Analysis {
             compilation,
             index,
             policy,
+            dir,
         }
     }
 

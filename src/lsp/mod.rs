@@ -4,7 +4,8 @@
 //! editor ─stdin─▶ lsp-server reader thread ─▶ main loop (this file)
 //!   notifications: didOpen / didChange / didClose / didChangeWatchedFiles ─▶ documents.rs
 //!                  ─▶ a Job per bot ─▶ diagnostics thread: Analysis (crate::compile) ─▶ publish
-//!   requests: definition, references, hover, completion, formatting, documentSymbol
+//!   requests: definition, references, hover, completion, formatting, documentSymbol,
+//!   prepareRename, rename
 //!             ─▶ the bot's current Analysis (from the cache, or compiled on the spot)
 //! ```
 //! Diagnostics are computed on their own thread so that typing is never blocked by a large
@@ -25,6 +26,7 @@ mod formatting;
 mod hover;
 mod index;
 mod position;
+mod rename;
 mod symbols;
 mod uri;
 
@@ -40,8 +42,8 @@ use lsp_types::notification::{
     Notification as _,
 };
 use lsp_types::request::{
-    Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, References,
-    Request as _,
+    Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest,
+    PrepareRenameRequest, References, Rename, Request as _,
 };
 use lsp_types::{PublishDiagnosticsParams, Uri};
 use serde_json::{json, Value};
@@ -390,6 +392,7 @@ impl Server {
             "completionProvider": {},
             "documentFormattingProvider": true,
             "documentSymbolProvider": true,
+            "renameProvider": { "prepareProvider": true },
         })
     }
 
@@ -585,6 +588,22 @@ impl Server {
                         ErrorCode::RequestFailed as i32,
                         formatting::refusal(&error),
                     ),
+                }
+            }
+            PrepareRenameRequest::METHOD => {
+                let p = params!(lsp_types::TextDocumentPositionParams);
+                let analysis = self.analysis(&BotKey::of(&p.text_document.uri));
+                let found = rename::prepare(&analysis, &p.text_document.uri, p.position, encoding);
+                Response::new_ok(id, found)
+            }
+            Rename::METHOD => {
+                let p = params!(lsp_types::RenameParams);
+                let at = p.text_document_position;
+                let analysis = self.analysis(&BotKey::of(&at.text_document.uri));
+                let uri = &at.text_document.uri;
+                match rename::rename(&analysis, uri, at.position, &p.new_name, encoding) {
+                    Ok(edit) => Response::new_ok(id, edit),
+                    Err(why) => Response::new_err(id, ErrorCode::RequestFailed as i32, why),
                 }
             }
             DocumentSymbolRequest::METHOD => {

@@ -23,6 +23,15 @@ pub const KEYWORDS: &[&str] = &[
     "opt_out", "none", "start",
 ];
 
+/// Whether `text` is a name of LANGUAGE.md section 2 (of a menu, intent, audience, template,
+/// variable), by the grammar's own rule: a letter or `_`, then letters, digits and `_`, and
+/// not a keyword.
+pub fn is_name(text: &str) -> bool {
+    use pest::Parser as _;
+    parser::CharlaParser::parse(parser::Rule::name, text)
+        .is_ok_and(|mut pairs| pairs.next().is_some_and(|name| name.as_str() == text))
+}
+
 /// Parses one file. Returns the tree of the items that parsed and the syntax errors; an item
 /// with an error is left out of the tree (and listed in `File::broken`).
 pub fn parse_file(id: FileId, source: &SourceFile) -> (File, Vec<SyntaxError>) {
@@ -66,12 +75,16 @@ pub fn parse_file(id: FileId, source: &SourceFile) -> (File, Vec<SyntaxError>) {
 
 #[cfg(test)]
 mod tests {
-    use super::parser::{CharlaParser, Rule};
-    use pest::Parser;
+    use super::is_name;
 
-    fn is_name(text: &str) -> bool {
-        CharlaParser::parse(Rule::name, text)
-            .is_ok_and(|mut p| p.next().is_some_and(|n| n.as_str() == text))
+    #[test]
+    fn is_name_follows_the_grammars_rule() {
+        for name in ["billing", "_x", "menu2", "sou_usuário", "opt_in_2"] {
+            assert!(is_name(name), "{name}");
+        }
+        for text in ["", "menu", "audience", "2x", "two words", "a-b", "x ", "é!"] {
+            assert!(!is_name(text), "{text}");
+        }
     }
 
     #[test]
