@@ -1,7 +1,7 @@
 //! `charla lsp`: protocol tests that speak JSON-RPC to the real binary (initialize,
 //! diagnostics on open and change compared with `charla check --format json`, positions in
 //! UTF-16 and UTF-8, definition, references, completion, hover, formatting compared with
-//! `charla fmt`, document symbols, rename, unknown methods, shutdown and exit), the robustness test
+//! `charla fmt`, document symbols, rename, quick fixes, unknown methods, shutdown and exit), the robustness test
 //! that feeds every prefix of every example through the server's `didChange` path, and the
 //! VS Code extension's JSON files.
 
@@ -620,6 +620,83 @@ fn rename_refuses_what_would_break_the_bot_and_says_why() {
             .contains("templates.charla has syntax errors"),
         "{answer}"
     );
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn quick_fixes_write_the_name_a_did_you_mean_suggests() {
+    let dir = TempDir::new("lsp-fixes");
+    let source = r#"bot "Gym" {
+  business fitnes
+  language en
+  start home
+  support "https://gym.example/help"
+}
+
+menu home {
+  say "Hi! What do you need?"
+  option "Opening hours" -> hourz
+  option "Your name" -> greet
+}
+
+intent hours {
+  say "We open at 6 every day."
+}
+
+intent greet {
+  ask name "What is your name?"
+  say "Nice to meet you, {{ nmae }}!"
+}
+"#;
+    let path = dir.write("gym/bot.charla", source);
+    let uri = file_uri(&path);
+    let mut client = server();
+    client.open(&uri, source);
+    let diagnostics = client.diagnostics(&uri, Some(1));
+    let suggested: Vec<&Value> = diagnostics
+        .iter()
+        .filter(|d| d["message"].as_str().unwrap().contains("did you mean"))
+        .collect();
+    assert_eq!(suggested.len(), 3, "{diagnostics:#?}");
+    let mut edits = Vec::new();
+    for diagnostic in suggested {
+        let actions = client.request(
+            "textDocument/codeAction",
+            json!({ "textDocument": { "uri": uri }, "range": diagnostic["range"],
+                    "context": { "diagnostics": [diagnostic] } }),
+        )["result"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert_eq!(actions.len(), 1, "{diagnostic}: {actions:#?}");
+        let action = &actions[0];
+        assert_eq!(action["kind"], "quickfix");
+        assert_eq!(action["isPreferred"], true);
+        assert_eq!(action["diagnostics"][0]["code"], diagnostic["code"]);
+        let change = action["edit"]["changes"][&uri].as_array().unwrap();
+        assert_eq!(change.len(), 1, "{action:#}");
+        edits.push(change[0].clone());
+    }
+    let new_texts: Vec<String> = edits
+        .iter()
+        .map(|e| e["newText"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(new_texts, ["fitness", "hours", "name"]);
+    // Each edit replaces only the misspelt word (inside `{{ nmae }}` too).
+    let fixed = apply(source, &edits);
+    assert!(fixed.contains("business fitness\n"), "{fixed}");
+    assert!(fixed.contains("-> hours\n"), "{fixed}");
+    assert!(fixed.contains("{{ name }}"), "{fixed}");
+    std::fs::write(&path, &fixed).unwrap();
+    charla(&["check", path.parent().unwrap().to_str().unwrap()]).assert_exit(0);
+    // Away from any diagnostic: nothing to offer.
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri },
+                "range": { "start": { "line": 8, "character": 2 }, "end": { "line": 8, "character": 5 } },
+                "context": { "diagnostics": [] } }),
+    );
+    assert_eq!(actions["result"], json!([]), "{actions}");
     assert!(client.shutdown().success());
 }
 

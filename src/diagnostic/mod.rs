@@ -42,6 +42,17 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     /// How to fix it.
     pub help: Option<String>,
+    /// A fix by one word: the name a "did you mean" suggests instead of the one written.
+    /// Editors offer it as a quick fix; the text formats do not print it (the help says it).
+    pub replacement: Option<Replacement>,
+}
+
+/// Write `with` instead of the word `written`, the first time it occurs in the primary
+/// label's span (which may be wider: a whole `{{ placeholder }}`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replacement {
+    pub written: String,
+    pub with: String,
 }
 
 impl Diagnostic {
@@ -63,6 +74,7 @@ impl Diagnostic {
             },
             secondary: Vec::new(),
             help: None,
+            replacement: None,
         }
     }
 
@@ -73,6 +85,15 @@ impl Diagnostic {
 
     pub fn with_optional_help(mut self, help: Option<String>) -> Diagnostic {
         self.help = help;
+        self
+    }
+
+    /// The fix "write `with` instead of `written`", when there is a suggestion.
+    pub fn with_replacement(mut self, written: &str, with: Option<&str>) -> Diagnostic {
+        self.replacement = with.map(|with| Replacement {
+            written: written.to_string(),
+            with: with.to_string(),
+        });
         self
     }
 

@@ -5,7 +5,7 @@
 //!   notifications: didOpen / didChange / didClose / didChangeWatchedFiles ─▶ documents.rs
 //!                  ─▶ a Job per bot ─▶ diagnostics thread: Analysis (crate::compile) ─▶ publish
 //!   requests: definition, references, hover, completion, formatting, documentSymbol,
-//!   prepareRename, rename
+//!   prepareRename, rename, codeAction (quick fixes)
 //!             ─▶ the bot's current Analysis (from the cache, or compiled on the spot)
 //! ```
 //! Diagnostics are computed on their own thread so that typing is never blocked by a large
@@ -17,6 +17,7 @@
 //! files come from the editor) and talks JSON-RPC; everything it shows comes from the
 //! compiler's own parser, checks, formatter and policy.
 
+mod actions;
 mod analysis;
 mod completion;
 mod definition;
@@ -42,7 +43,7 @@ use lsp_types::notification::{
     Notification as _,
 };
 use lsp_types::request::{
-    Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest,
+    CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest,
     PrepareRenameRequest, References, Rename, Request as _,
 };
 use lsp_types::{PublishDiagnosticsParams, Uri};
@@ -393,6 +394,7 @@ impl Server {
             "documentFormattingProvider": true,
             "documentSymbolProvider": true,
             "renameProvider": { "prepareProvider": true },
+            "codeActionProvider": { "codeActionKinds": ["quickfix"] },
         })
     }
 
@@ -605,6 +607,13 @@ impl Server {
                     Ok(edit) => Response::new_ok(id, edit),
                     Err(why) => Response::new_err(id, ErrorCode::RequestFailed as i32, why),
                 }
+            }
+            CodeActionRequest::METHOD => {
+                let p = params!(lsp_types::CodeActionParams);
+                let uri = p.text_document.uri;
+                let analysis = self.analysis(&BotKey::of(&uri));
+                let found = actions::quick_fixes(&analysis, &uri, p.range, encoding);
+                Response::new_ok(id, found)
             }
             DocumentSymbolRequest::METHOD => {
                 let p = params!(lsp_types::DocumentSymbolParams);

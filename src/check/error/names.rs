@@ -117,6 +117,7 @@ impl NameError {
                     "unknown target",
                 )
                 .with_help(help)
+                .with_replacement(name, suggestion.as_deref())
             }
             NameError::UnknownAudience {
                 name,
@@ -134,6 +135,7 @@ impl NameError {
                     "unknown audience",
                 )
                 .with_help(help)
+                .with_replacement(name, suggestion.as_deref())
             }
             NameError::ExpectWrongKind {
                 name,
@@ -162,7 +164,8 @@ impl NameError {
                 *span,
                 format!("unknown {kind}"),
             )
-            .with_optional_help(suggestion.as_deref().map(did_you_mean_help)),
+            .with_optional_help(suggestion.as_deref().map(did_you_mean_help))
+            .with_replacement(name, suggestion.as_deref()),
         }
     }
 }

@@ -141,7 +141,8 @@ impl PolicyError {
             .with_help(match suggestion {
                 Some(s) => did_you_mean_help(s),
                 None => "`charla explain E0302` lists the categories".to_string(),
-            }),
+            })
+            .with_replacement(business, suggestion.as_deref()),
             PolicyError::NoHuman { span } => Diagnostic::new(
                 "E0306",
                 "no way to reach a human",
@@ -203,7 +204,8 @@ impl PolicyError {
                 None => {
                     "the categories are `notification`, `two_factor` and `verification`".to_string()
                 }
-            }),
+            })
+            .with_replacement(category, suggestion.as_deref()),
             PolicyError::Promotional { written, span } => Diagnostic::new(
                 "W0304",
                 format!("`{written}` sounds promotional in a non-marketing template"),

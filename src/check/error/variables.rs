@@ -47,6 +47,13 @@ impl VariableError {
                     "not stored on every way to this point",
                 )
                 .with_help(help)
+                .with_replacement(
+                    name,
+                    match why {
+                        Unbound::Unknown { suggestion } => suggestion.as_deref(),
+                        _ => None,
+                    },
+                )
             }
             VariableError::NeverUsed { name, span } => Diagnostic::new(
                 "W0403",
