@@ -12,8 +12,8 @@
 //! `publishDiagnostics` of that version. Then a burst: edits sent every 20 ms, one character
 //! each, as a fast typist; the time is from the last edit to its diagnostics (the versions
 //! overtaken while the compiler was busy are never published). Then requests right after a
-//! change (`definition`, `hover`), which compile the new text on the spot when the
-//! diagnostics thread has not yet. Peak memory is the server's `VmHWM`.
+//! change (`definition`, `hover`, `completion`, `rename`), which compile the new text on the
+//! spot when the diagnostics thread has not yet. Peak memory is the server's `VmHWM`.
 //!
 //! Benchmarks measure and report; nothing here fails on a slow machine.
 
@@ -56,6 +56,8 @@ struct Row {
     hover_ms: f64,
     completion_ms: f64,
     completions: usize,
+    rename_ms: f64,
+    renamed: usize,
     peak_mb: f64,
 }
 
@@ -204,6 +206,17 @@ fn measure(case: &Case) -> Row {
     let completion_ms = ms(t.elapsed());
     let completions = response["result"].as_array().map_or(0, Vec::len);
     assert!(completions > 0, "{response}");
+    // A rename of the target everywhere: the edits, and the renamed bot compiled to check them.
+    let t = Instant::now();
+    let response = client.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": uri }, "position": target_at, "newName": "renamed_by_the_bench" }),
+    );
+    let rename_ms = ms(t.elapsed());
+    let renamed = response["result"]["changes"].as_object().map_or(0, |c| {
+        c.values().map(|e| e.as_array().map_or(0, Vec::len)).sum()
+    });
+    assert!(renamed > 1, "{response}");
 
     let peak = peak_mb(client_pid(&client));
     assert!(client.shutdown().success());
@@ -220,6 +233,8 @@ fn measure(case: &Case) -> Row {
         hover_ms,
         completion_ms,
         completions,
+        rename_ms,
+        renamed,
         peak_mb: peak,
     }
 }
@@ -337,8 +352,8 @@ fn main() {
         let _ = std::fs::remove_dir_all(&case.dir);
     }
     println!();
-    println!("| bot | lines | MB | open → diagnostics ms | change → diagnostics ms: min / median / p90 / max (n) | burst: last edit → diagnostics ms (published of sent) | definition after a change ms | hover after it ms | completion after `->` ms (items) | server peak RSS MB |");
-    println!("| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: |");
+    println!("| bot | lines | MB | open → diagnostics ms | change → diagnostics ms: min / median / p90 / max (n) | burst: last edit → diagnostics ms (published of sent) | definition after a change ms | hover after it ms | completion after `->` ms (items) | rename ms (edits) | server peak RSS MB |");
+    println!("| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |");
     for row in &mut rows {
         let n = row.change.len();
         let min = row.change.iter().copied().fold(f64::INFINITY, f64::min);
@@ -346,7 +361,7 @@ fn main() {
         let p90 = percentile(&mut row.change, 0.9);
         let med = median(&mut row.change);
         println!(
-            "| {} | {} | {:.2} | {:.1} | {:.1} / {:.1} / {:.1} / {:.1} ({n}) | {:.1} ({} of {}) | {:.1} | {:.1} | {:.1} ({}) | {:.0} |",
+            "| {} | {} | {:.2} | {:.1} | {:.1} / {:.1} / {:.1} / {:.1} ({n}) | {:.1} ({} of {}) | {:.1} | {:.1} | {:.1} ({}) | {:.1} ({}) | {:.0} |",
             row.name,
             row.lines,
             row.bytes as f64 / 1e6,
@@ -362,6 +377,8 @@ fn main() {
             row.hover_ms,
             row.completion_ms,
             row.completions,
+            row.rename_ms,
+            row.renamed,
             row.peak_mb,
         );
     }
