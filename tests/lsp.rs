@@ -689,6 +689,25 @@ intent greet {
     assert!(fixed.contains("{{ name }}"), "{fixed}");
     std::fs::write(&path, &fixed).unwrap();
     charla(&["check", path.parent().unwrap().to_str().unwrap()]).assert_exit(0);
+    // A misspelt keyword: a syntax error with the same kind of fix.
+    let misspelt = fixed.replace("  say \"We open", "  sya \"We open");
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 },
+                "contentChanges": [{ "text": misspelt }] }),
+    );
+    let diagnostics = client.diagnostics(&uri, Some(2));
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(diagnostics[0]["code"], "E0004");
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": diagnostics[0]["range"],
+                "context": { "diagnostics": diagnostics } }),
+    )["result"]
+        .clone();
+    assert_eq!(actions[0]["title"], "Change `sya` to `say`", "{actions:#}");
+    let edits = actions[0]["edit"]["changes"][&uri].as_array().unwrap();
+    assert_eq!(apply(&misspelt, edits), fixed);
     // Away from any diagnostic: nothing to offer.
     let actions = client.request(
         "textDocument/codeAction",

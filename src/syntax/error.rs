@@ -148,6 +148,8 @@ fn unexpected(span: Span, expected: &[Rule], found: &Found) -> Diagnostic {
     };
     let message = format!("expected {}, found {found_text}", join_or(&words));
     let mut help = None;
+    // The keyword a misspelt word may have meant: a one-word fix editors can offer.
+    let mut replacement: Option<(String, &str)> = None;
     if let Found::Text(t) = found {
         let word: String = t
             .chars()
@@ -177,6 +179,7 @@ fn unexpected(span: Span, expected: &[Rule], found: &Found) -> Diagnostic {
         } else if !word.is_empty() {
             if let Some(suggestion) = did_you_mean(&word, keywords.iter().copied()) {
                 help = Some(format!("did you mean `{suggestion}`?"));
+                replacement = Some((word.clone(), suggestion));
             }
         }
         if help.is_none()
@@ -208,7 +211,11 @@ fn unexpected(span: Span, expected: &[Rule], found: &Found) -> Diagnostic {
         Some(first) if words.len() == 1 => format!("expected {first}"),
         _ => "unexpected here".to_string(),
     };
-    Diagnostic::new("E0004", message, span, label).with_optional_help(help)
+    let diagnostic = Diagnostic::new("E0004", message, span, label).with_optional_help(help);
+    match replacement {
+        Some((word, keyword)) => diagnostic.with_replacement(&word, Some(keyword)),
+        None => diagnostic,
+    }
 }
 
 /// The words for the expected rules, and the keywords a misspelling could have meant.
