@@ -623,9 +623,10 @@ fn the_window_runs_from_when_the_message_was_sent() {
     let payload: Value = serde_json::from_str(&rows[0].payload).unwrap();
     assert_eq!(payload["until"], now - 2 * 3600 + 24 * 3600, "{payload:#}");
     let late_state = stored_state(&db, &format!("meta:{late}"));
-    assert_eq!(
-        late_state["last_inbound"],
-        now - 25 * 3600,
+    assert_eq!(late_state["window_from"], now - 25 * 3600, "{late_state:#}");
+    // Read now: the session's idle time is measured from when messages were read.
+    assert!(
+        late_state["last_inbound"].as_i64().unwrap() >= now,
         "{late_state:#}"
     );
     assert_eq!(late_state["menu"], "welcome", "{late_state:#}");
@@ -636,6 +637,39 @@ fn the_window_runs_from_when_the_message_was_sent() {
     assert_eq!(
         conversations(&requests).keys().collect::<Vec<_>>(),
         [recent],
+        "{requests:#?}"
+    );
+}
+
+/// Two messages sent 20 seconds apart two hours ago and delivered together now (Meta retrying
+/// after an outage) are one conversation, though the bot's session is 30 minutes: the idle time
+/// runs between readings, and only the window runs from the sending time.
+#[test]
+fn late_messages_keep_their_session() {
+    let dir = TempDir::new("late-session");
+    let api = FakeApi::start();
+    let source = write_bot(
+        &dir,
+        "gym",
+        &GYM.replace("  start home\n", "  start home\n  session 30m\n"),
+    );
+    let db = dir.path().join("gym.db");
+    let server = Server::from_sources(&source, &db, &env_for(&api));
+    let now = jiff::Timestamp::now().as_second();
+    let fan = "5511900000033";
+    for (id, text, at) in [
+        ("wamid.ls1", "hi", now - 2 * 3600),
+        ("wamid.ls2", "2", now - 2 * 3600 + 20),
+    ] {
+        let mut body: Value = serde_json::from_str(&meta_text(fan, id, text)).unwrap();
+        body["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] =
+            Value::from(at.to_string());
+        assert_eq!(post_meta(&server, &body.to_string()).status, 200);
+    }
+    let requests = api.wait_for(WAIT, "both answers", |r| graph_sends(r) == 2);
+    assert_eq!(
+        conversations(&requests)[fan],
+        ["Hi! What do you need?", "We open at 6 every day."],
         "{requests:#?}"
     );
 }

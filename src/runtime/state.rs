@@ -36,8 +36,14 @@ pub struct State {
     pub frame: Option<Frame>,
     /// What the suspended frame waits for.
     pub waiting: Waiting,
-    /// Unix seconds of the last message from the contact.
+    /// Unix seconds of the last message from the contact, when it was read (the session's
+    /// idle time is measured from it).
     pub last_inbound: Option<i64>,
+    /// Unix seconds when the contact sent their newest message, by the channel's word (Meta's
+    /// `timestamp`): WhatsApp's 24-hour window runs from it. Set by the server; `None` in
+    /// states written before it was kept, where `last_inbound` stands in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_from: Option<i64>,
     /// Messages that arrived while a `call` was pending; read when it ends.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub queued: Vec<String>,
@@ -107,6 +113,7 @@ impl State {
             frame: None,
             waiting: Waiting::Nothing,
             last_inbound: None,
+            window_from: None,
             queued: Vec::new(),
         }
     }

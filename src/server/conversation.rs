@@ -99,9 +99,15 @@ pub fn deliver(app: &App, delivery: Delivery) -> Result<Outcome, StoreError> {
         return Ok(Outcome::UnknownContact);
     };
     let clock = crate::clock::now(&app.engine.model().bot.timezone);
-    let before = state.last_inbound;
-    let (mut state, outputs) = run(app, state, delivery.inbound, &clock, delivery.inline);
-    window_from_sent_at(&mut state, before, delivery.sent_at, clock.now);
+    let before = outbox::window_start(&state);
+    let (mut state, outputs) = run(
+        app,
+        state,
+        delivery.inbound.clone(),
+        &clock,
+        delivery.inline,
+    );
+    date_window(&mut state, before, &delivery);
     let (rows, reply) = written(app, channel, delivery.inline, &state, &outputs, clock.now);
     let has_rows = !rows.is_empty();
     let committed = app.store(|s| {
@@ -129,19 +135,24 @@ pub fn deliver(app: &App, delivery: Delivery) -> Result<Outcome, StoreError> {
     Ok(Outcome::Processed { reply })
 }
 
-/// Dates the contact's last message by when they sent it rather than when it reached the
+/// Dates the window by when the contact sent the message rather than when it reached the
 /// server: WhatsApp's 24-hour window runs from the contact's message, and a webhook Meta
-/// retried after an outage arrives hours late. The engine stamped `last_inbound` with `now`
-/// (the turn read a message); it becomes the sending time, never later than `now` (clocks
-/// differ) and never earlier than the last message before this one (Meta does not promise
-/// order, and an older message must not shorten the window a newer one opened).
-pub fn window_from_sent_at(state: &mut State, before: Option<i64>, sent_at: Option<i64>, now: i64) {
-    let Some(sent_at) = sent_at else { return };
-    if state.last_inbound != Some(now) {
+/// retried after an outage arrives hours late. Sets `window_from` after a turn that read a
+/// message: the sending time (the channel's `sent_at`, else the turn's reading time
+/// `last_inbound`), never later than the reading time (clocks differ), and never earlier than
+/// the window already open (`before`: Meta does not promise order, and an older message must
+/// not shorten the window a newer one opened). `last_inbound` stays the reading time, so a
+/// session's idle time is not stretched by the delay.
+pub fn date_window(state: &mut State, before: Option<i64>, delivery: &Delivery) {
+    let read_message = !matches!(
+        delivery.inbound,
+        Inbound::Released | Inbound::CallAnswered { .. } | Inbound::CallFailed { .. }
+    );
+    let Some(read_at) = state.last_inbound.filter(|_| read_message) else {
         return;
-    }
-    let at = sent_at.min(now);
-    state.last_inbound = Some(before.map_or(at, |before| before.max(at)));
+    };
+    let sent = delivery.sent_at.map_or(read_at, |at| at.min(read_at));
+    state.window_from = Some(before.map_or(sent, |before| before.max(sent)));
 }
 
 /// What a turn leaves to send: outbox rows (replies within the 24-hour window, handoff
@@ -327,37 +338,62 @@ fn count_events(app: &App, outputs: &[Output]) {
 
 #[cfg(test)]
 mod tests {
-    use super::window_from_sent_at;
+    use super::{date_window, Channel, Delivery};
     use crate::runtime::state::{Contact, State};
+    use crate::runtime::turn::Inbound;
 
-    fn stamped(now: i64) -> State {
+    /// The state after the engine read a message at `now`, and the window before it.
+    fn read_at(now: i64) -> State {
         let mut state = State::new(Contact::default());
         state.last_inbound = Some(now);
         state
     }
 
+    fn delivery(inbound: Inbound, sent_at: Option<i64>) -> Delivery {
+        Delivery {
+            channel: Channel::Meta,
+            id: Some("wamid.1".to_string()),
+            contact: Contact::default(),
+            inbound,
+            inline: false,
+            sent_at,
+        }
+    }
+
     #[test]
     fn the_window_runs_from_when_the_contact_sent_the_message() {
         let now = 1_000_000;
-        // A late delivery: dated when sent.
-        let mut state = stamped(now);
-        window_from_sent_at(&mut state, None, Some(now - 3_600), now);
-        assert_eq!(state.last_inbound, Some(now - 3_600));
+        let text = |sent_at| delivery(Inbound::Text("oi".to_string()), sent_at);
+        let window = |before, delivery: &Delivery| {
+            let mut state = read_at(now);
+            date_window(&mut state, before, delivery);
+            (state.window_from, state.last_inbound)
+        };
+        // A late delivery: the window from when it was sent; the reading time stays.
+        assert_eq!(
+            window(None, &text(Some(now - 3_600))),
+            (Some(now - 3_600), Some(now))
+        );
         // A sender's clock ahead of ours: never later than now.
-        let mut state = stamped(now);
-        window_from_sent_at(&mut state, None, Some(now + 60), now);
-        assert_eq!(state.last_inbound, Some(now));
+        assert_eq!(window(None, &text(Some(now + 60))).0, Some(now));
         // An older message after a newer one: the newer one's window stays.
-        let mut state = stamped(now);
-        window_from_sent_at(&mut state, Some(now - 10), Some(now - 3_600), now);
-        assert_eq!(state.last_inbound, Some(now - 10));
-        // No sending time (Twilio): receipt time.
-        let mut state = stamped(now);
-        window_from_sent_at(&mut state, Some(now - 10), None, now);
-        assert_eq!(state.last_inbound, Some(now));
-        // A turn that read no message (a call's answer) leaves it alone.
-        let mut state = stamped(now - 50);
-        window_from_sent_at(&mut state, Some(now - 50), Some(now - 3_600), now);
-        assert_eq!(state.last_inbound, Some(now - 50));
+        assert_eq!(
+            window(Some(now - 10), &text(Some(now - 3_600))).0,
+            Some(now - 10)
+        );
+        // No sending time (Twilio): the reading time.
+        assert_eq!(window(Some(now - 10), &text(None)).0, Some(now));
+        // A release or a call's answer read no message: nothing changes.
+        for inbound in [
+            Inbound::Released,
+            Inbound::CallFailed {
+                reason: "down".to_string(),
+            },
+        ] {
+            assert_eq!(
+                window(Some(now - 50), &delivery(inbound, Some(now))).0,
+                None
+            );
+        }
     }
 }

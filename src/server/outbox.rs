@@ -22,9 +22,14 @@ pub const META: &str = "meta";
 pub const TWILIO: &str = "twilio";
 pub const AGENT: &str = "agent";
 
+/// When the contact's newest message was sent, which opens the window.
+pub fn window_start(state: &State) -> Option<i64> {
+    state.window_from.or(state.last_inbound)
+}
+
 /// Until when free-form messages may be sent to this contact (`None`: never messaged us).
 pub fn window_end(state: &State) -> Option<i64> {
-    state.last_inbound.map(|at| at.saturating_add(WINDOW_SECS))
+    window_start(state).map(|at| at.saturating_add(WINDOW_SECS))
 }
 
 /// Whether a free-form message may be sent at `now`.

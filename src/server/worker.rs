@@ -17,9 +17,8 @@
 //! slow path, its later deliveries queue behind them there, so its messages stay in order.
 
 use super::app::App;
-use super::conversation::{
-    current_state, deliver, window_from_sent_at, written, Delivery, Outcome,
-};
+use super::conversation::{current_state, date_window, deliver, written, Delivery, Outcome};
+use super::outbox;
 use crate::runtime::state::State;
 use crate::runtime::turn::{Event, Output};
 use crate::store::{StoreError, Turn};
@@ -126,7 +125,7 @@ fn process(app: &Arc<App>, batch: Vec<(Delivery, Answer)>) {
                 to_slow_path(app, key, delivery, answer);
                 continue;
             }
-            window_from_sent_at(&mut next, state.last_inbound, delivery.sent_at, clock.now);
+            date_window(&mut next, outbox::window_start(&state), &delivery);
             let (rows, reply) = written(app, channel, delivery.inline, &next, &outputs, clock.now);
             has_rows |= !rows.is_empty();
             if let Some(id) = &delivery.id {
