@@ -719,6 +719,59 @@ intent greet {
     assert!(client.shutdown().success());
 }
 
+/// Where the underlined text holds the misspelt word more than once (a whole raw text, a
+/// condition with a string), no fix is offered: it could rewrite the wrong one.
+#[test]
+fn no_quick_fix_where_the_word_is_written_twice() {
+    let dir = TempDir::new("lsp-nofix");
+    let source = r#"bot "Gym" {
+  business fitness
+  language en
+  start home
+  support "https://gym.example/help"
+}
+
+menu home {
+  say "Hi!"
+  option "Plans" -> plans
+}
+
+intent plans {
+  ask plano "Which plan?"
+  say """
+    Your plan: {{ plan }}
+  """
+  if plano == "plan" or plan {
+    say "Good choice."
+  }
+}
+"#;
+    let path = dir.write("gym/bot.charla", source);
+    let uri = file_uri(&path);
+    let mut client = server();
+    client.open(&uri, source);
+    let diagnostics = client.diagnostics(&uri, Some(1));
+    let suggested: Vec<&Value> = diagnostics
+        .iter()
+        .filter(|d| {
+            d["message"]
+                .as_str()
+                .unwrap()
+                .contains("did you mean `plano`")
+        })
+        .collect();
+    assert_eq!(suggested.len(), 2, "{diagnostics:#?}");
+    for diagnostic in suggested {
+        let actions = client.request(
+            "textDocument/codeAction",
+            json!({ "textDocument": { "uri": uri }, "range": diagnostic["range"],
+                    "context": { "diagnostics": [diagnostic] } }),
+        );
+        assert_eq!(actions["result"], json!([]), "{diagnostic}: {actions}");
+    }
+    assert!(client.shutdown().success());
+}
+
 #[test]
 fn completion_offers_names_after_an_arrow_and_keywords_at_a_line_start() {
     let path = totalpass().join("member.charla");

@@ -54,17 +54,21 @@ pub fn quick_fixes(
     out
 }
 
-/// The first whole-word occurrence of `word` inside `span` of `text`.
+/// The one whole-word occurrence of `word` inside `span` of `text`. `None` when there is none
+/// or more than one: the span may be wider than the word (a whole raw text, a condition), and
+/// then which occurrence is the misspelt name cannot be told from the text alone.
 fn word_in(text: &str, span: Span, word: &str) -> Option<Span> {
     let inside = text.get(span.start as usize..span.end as usize)?;
     let is_word = |c: char| c.is_alphanumeric() || c == '_';
-    inside.match_indices(word).find_map(|(at, _)| {
-        let before = inside[..at].chars().next_back();
+    let mut found = inside.match_indices(word).filter(|(at, _)| {
+        let before = inside[..*at].chars().next_back();
         let after = inside[at + word.len()..].chars().next();
-        if before.is_some_and(is_word) || after.is_some_and(is_word) {
-            return None;
-        }
-        let start = span.start as usize + at;
-        Some(Span::new(span.file, start, start + word.len()))
-    })
+        !before.is_some_and(is_word) && !after.is_some_and(is_word)
+    });
+    let (at, _) = found.next()?;
+    if found.next().is_some() {
+        return None;
+    }
+    let start = span.start as usize + at;
+    Some(Span::new(span.file, start, start + word.len()))
 }
