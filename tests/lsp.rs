@@ -514,6 +514,14 @@ fn references_list_every_place_a_name_is_written() {
 #[test]
 fn rename_changes_every_place_a_name_is_written_and_the_bot_still_checks() {
     let dir = totalpass_copy();
+    // An audience named as a string in a condition about the audience (`or true` keeps the
+    // conversation tests' answers as they were).
+    let member_path = dir.path().join("member.charla");
+    let member = read(&member_path).replace(
+        "  if gyms.count > 0 {",
+        "  if gyms.count > 0 and (contact.audience == \"dependent\" or true) {",
+    );
+    std::fs::write(&member_path, member).unwrap();
     let mut client = server();
     let audiences_path = dir.path().join("audiences.charla");
     let audiences = read(&audiences_path);
@@ -556,6 +564,11 @@ fn rename_changes_every_place_a_name_is_written_and_the_bot_still_checks() {
         std::fs::write(&path, after).unwrap();
     }
     assert!(client.shutdown().success());
+    assert!(
+        read(&member_path).contains("(contact.audience == \"family\" or true)"),
+        "{}",
+        read(&member_path)
+    );
     // The renamed bot is as clean as before, and its conversation tests still pass.
     charla(&["check", dir.path().to_str().unwrap(), "--deny-warnings"]).assert_exit(0);
     charla(&["test", dir.path().to_str().unwrap()]).assert_exit(0);
@@ -590,6 +603,34 @@ fn rename_refuses_what_would_break_the_bot_and_says_why() {
         let message = answer["error"]["message"].as_str().unwrap_or_default();
         assert!(message.contains(why), "{name}: {answer}");
     }
+    // An error the bot already has (a template defined twice) does not stop a rename, though
+    // its message names the new name afterwards.
+    let twice = format!(
+        "{templates}\ntemplate invoice_ready {{\n  category notification\n  body \"Sua fatura {{{{1}}}} está disponível.\"\n}}\n"
+    );
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 },
+                "contentChanges": [{ "text": twice }] }),
+    );
+    let diagnostics = client.diagnostics(&uri, Some(2));
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d["message"].as_str().unwrap().contains("twice")),
+        "{diagnostics:#?}"
+    );
+    let on_invoice = at(&twice, "invoice_ready", 0, 2);
+    let answer = rename(&mut client, &uri, &on_invoice, "invoice_out");
+    let edits = answer["result"]["changes"][&uri]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer}"));
+    assert_eq!(edits.len(), 2, "{answer}");
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 3 },
+                "contentChanges": [{ "text": templates }] }),
+    );
     // Not on a name.
     let on_keyword = at(&templates, "template class_reminder", 0, 1);
     let answer = client.request(
@@ -609,7 +650,7 @@ fn rename_refuses_what_would_break_the_bot_and_says_why() {
     let broken = format!("{templates}\nmenu half {{\n  option \"x\" ->\n");
     client.notify(
         "textDocument/didChange",
-        json!({ "textDocument": { "uri": uri, "version": 2 },
+        json!({ "textDocument": { "uri": uri, "version": 4 },
                 "contentChanges": [{ "text": broken }] }),
     );
     let answer = rename(&mut client, &uri, &on_template, "class_alert");

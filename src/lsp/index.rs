@@ -87,6 +87,20 @@ impl Index {
                 walk.broken(file.id, text, broken);
             }
         }
+        let audiences: Vec<String> = walk
+            .out
+            .iter()
+            .filter(|o| o.declares == Some(Declares::Audience))
+            .map(|o| o.name.clone())
+            .collect();
+        for condition in std::mem::take(&mut walk.conditions) {
+            let text = sources
+                .get(condition.file.0 as usize)
+                .and_then(|s| s.text.get(condition.range()))
+                .unwrap_or("");
+            walk.out
+                .extend(audience_strings(condition, text, &audiences));
+        }
         let mut occurrences = walk.out;
         occurrences.sort_by_key(|o| (o.span.file, o.span.start));
         Index { occurrences }
@@ -128,9 +142,53 @@ impl Index {
     }
 }
 
+/// An audience named as a string in a condition about the contact's audience
+/// (`contact.audience == "member"`): the quoted text of each string that is exactly an audience's
+/// name, in a condition that mentions `contact.audience`. References and rename include these,
+/// so renaming an audience does not silently change what a condition means.
+fn audience_strings(condition: Span, text: &str, audiences: &[String]) -> Vec<Occurrence> {
+    if !text.contains("contact.audience") {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut chars = text.char_indices();
+    while let Some((open, quote)) = chars.next() {
+        if quote != '"' && quote != '\'' {
+            continue;
+        }
+        // A string with an escape is never just a name; its end is still found past the escape.
+        let (mut escaped, mut skip, mut close) = (false, false, None);
+        for (i, c) in chars.by_ref() {
+            if skip {
+                skip = false;
+            } else if c == '\\' {
+                (escaped, skip) = (true, true);
+            } else if c == quote {
+                close = Some(i);
+                break;
+            }
+        }
+        let Some(close) = close else { break };
+        let inner = &text[open + 1..close];
+        if !escaped && audiences.iter().any(|a| a == inner) {
+            let start = condition.start as usize + open + 1;
+            out.push(Occurrence {
+                space: Space::Audience,
+                name: inner.to_string(),
+                span: Span::new(condition.file, start, start + inner.len()),
+                declares: None,
+                broken: false,
+            });
+        }
+    }
+    out
+}
+
 #[derive(Default)]
 struct Walk {
     out: Vec<Occurrence>,
+    /// The `if` conditions seen: where audiences may be named as strings.
+    conditions: Vec<Span>,
 }
 
 impl Walk {
@@ -245,6 +303,7 @@ impl Walk {
             Step::SetAudience(a) => self.audience_ref(a),
             Step::Goto(target) => self.target(target),
             Step::If(branch) => {
+                self.conditions.push(branch.condition.span);
                 for node in &branch.then.stmts {
                     self.step(&node.kind);
                 }
@@ -295,5 +354,40 @@ impl Walk {
             declares: Some(declares),
             broken: true,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::audience_strings;
+    use crate::source::{FileId, Span};
+
+    fn found(text: &str) -> Vec<(String, String)> {
+        let condition = Span::new(FileId(0), 10, 10 + text.len());
+        let audiences = ["member".to_string(), "gym".to_string()];
+        audience_strings(condition, text, &audiences)
+            .into_iter()
+            .map(|o| {
+                let at = o.span.start as usize - 10..o.span.end as usize - 10;
+                (o.name, text[at].to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn audiences_named_as_strings_in_conditions_about_the_audience() {
+        let pair = |n: &str| (n.to_string(), n.to_string());
+        assert_eq!(found(r#"contact.audience == "member""#), [pair("member")]);
+        assert_eq!(
+            found(r#"contact.audience in ['gym', "member", "other"]"#),
+            [pair("gym"), pair("member")]
+        );
+        // Not about the audience, not exactly a name, or with an escape: left alone.
+        assert!(found(r#"plan == "member""#).is_empty());
+        assert!(found(r#"contact.audience == "members""#).is_empty());
+        assert!(found(r#"contact.audience == "mem\"ber" or x == "member""#)
+            .iter()
+            .all(|(_, at)| at == "member"));
+        assert!(found(r#"contact.audience == "unclosed"#).is_empty());
     }
 }
