@@ -1,9 +1,9 @@
 //! `charla lsp`: protocol tests that speak JSON-RPC to the real binary (initialize,
 //! diagnostics on open and change compared with `charla check --format json`, positions in
 //! UTF-16 and UTF-8, definition, references, completion, hover, formatting compared with
-//! `charla fmt`, document symbols, rename, quick fixes, unknown methods, shutdown and exit), the robustness test
-//! that feeds every prefix of every example through the server's `didChange` path, and the
-//! VS Code extension's JSON files.
+//! `charla fmt`, document symbols, rename, quick fixes, unknown methods, shutdown and exit),
+//! the robustness test that feeds every prefix of every example through the server's
+//! `didChange` path, and the VS Code extension's JSON files.
 
 #[allow(dead_code)] // each test crate uses only part of the helpers
 mod support;
@@ -115,19 +115,31 @@ fn initialize_offers_the_features_and_takes_utf8_when_offered() {
     ] {
         assert_eq!(result["capabilities"][feature], true, "{feature}");
     }
-    assert_eq!(
-        result["capabilities"]["renameProvider"]["prepareProvider"],
-        true
-    );
+    // A plain client said nothing of prepareRename or code action literals: the plain form.
+    assert_eq!(result["capabilities"]["renameProvider"], true);
+    assert_eq!(result["capabilities"]["codeActionProvider"], true);
     assert!(result["capabilities"]["completionProvider"].is_object());
     assert_eq!(result["capabilities"]["textDocumentSync"]["change"], 2);
     assert_eq!(result["serverInfo"]["name"], "charla");
     assert!(plain.shutdown().success());
 
     let mut utf8 = Client::start(BIN);
-    let result =
-        utf8.initialize(json!({ "general": { "positionEncodings": ["utf-8", "utf-16"] } }));
+    let result = utf8.initialize(json!({
+        "general": { "positionEncodings": ["utf-8", "utf-16"] },
+        "textDocument": {
+            "rename": { "prepareSupport": true },
+            "codeAction": { "codeActionLiteralSupport": { "codeActionKind": { "valueSet": ["quickfix"] } } },
+        },
+    }));
     assert_eq!(result["capabilities"]["positionEncoding"], "utf-8");
+    assert_eq!(
+        result["capabilities"]["renameProvider"]["prepareProvider"],
+        true
+    );
+    assert_eq!(
+        result["capabilities"]["codeActionProvider"]["codeActionKinds"],
+        json!(["quickfix"])
+    );
     assert!(utf8.shutdown().success());
 }
 

@@ -54,6 +54,29 @@ fn a_template_goes_only_to_contacts_who_opted_in_with_the_right_parameters() {
             given: 1
         })
     );
+    // Parameters WhatsApp refuses (132018), and a body filled past its 1,024 characters.
+    for (bad, number, why) in [
+        (["Yoga", " "], 2, "is empty"),
+        (["Yoga\nPilates", "7h"], 1, "has a line break"),
+        (["Yoga\tPilates", "7h"], 1, "has a tab"),
+        (["Yoga", "7h     da manhã"], 2, "more than four spaces"),
+    ] {
+        let bad: Vec<String> = bad.iter().map(|p| p.to_string()).collect();
+        let refusal = notify(&engine, &state, "class_reminder", &bad).unwrap_err();
+        assert!(
+            matches!(refusal, Refusal::BadParameter { number: n, why: w } if n == number && w.contains(why)),
+            "{bad:?}: {refusal:?}"
+        );
+        assert!(
+            refusal.to_string().contains("WhatsApp refuses"),
+            "{refusal}"
+        );
+    }
+    let long = ["Yoga ".repeat(250), "7h".to_string()];
+    assert!(matches!(
+        notify(&engine, &state, "class_reminder", &long),
+        Err(Refusal::TooLong { limit: 1024, length }) if length > 1024
+    ));
     let message = notify(&engine, &state, "class_reminder", &params).unwrap();
     assert_eq!(
         message.text(),

@@ -78,7 +78,7 @@ pub fn serve(connection: &Connection) -> Result<(), Stopped> {
     let client = ClientCapabilities::read(&params);
     let server = Server::new(client.encoding);
     let result = json!({
-        "capabilities": server.capabilities(),
+        "capabilities": server.capabilities(&client),
         "serverInfo": { "name": "charla", "version": env!("CARGO_PKG_VERSION") },
     });
     connection.initialize_finish(id, result).map_err(protocol)?;
@@ -94,6 +94,11 @@ pub fn serve(connection: &Connection) -> Result<(), Stopped> {
 struct ClientCapabilities {
     encoding: Encoding,
     watches_files: bool,
+    /// `textDocument.rename.prepareSupport`: the client asks before renaming.
+    prepare_rename: bool,
+    /// `textDocument.codeAction.codeActionLiteralSupport`: the client takes `CodeAction`s (not
+    /// only commands), and so the kinds the server offers.
+    code_action_literals: bool,
 }
 
 impl ClientCapabilities {
@@ -107,6 +112,12 @@ impl ClientCapabilities {
                 ["dynamicRegistration"]
                 .as_bool()
                 .unwrap_or(false),
+            prepare_rename: capabilities["textDocument"]["rename"]["prepareSupport"]
+                .as_bool()
+                .unwrap_or(false),
+            code_action_literals: capabilities["textDocument"]["codeAction"]
+                ["codeActionLiteralSupport"]
+                .is_object(),
         }
     }
 }
@@ -383,7 +394,19 @@ impl Server {
         self.encoding
     }
 
-    pub fn capabilities(&self) -> Value {
+    /// What the server offers this client. Rename's `prepareProvider` and code action kinds
+    /// are announced only to clients that said they take them (LSP 3.17).
+    fn capabilities(&self, client: &ClientCapabilities) -> Value {
+        let rename = if client.prepare_rename {
+            json!({ "prepareProvider": true })
+        } else {
+            json!(true)
+        };
+        let code_actions = if client.code_action_literals {
+            json!({ "codeActionKinds": ["quickfix"] })
+        } else {
+            json!(true)
+        };
         json!({
             "positionEncoding": self.encoding.kind(),
             "textDocumentSync": { "openClose": true, "change": 2 },
@@ -393,8 +416,8 @@ impl Server {
             "completionProvider": {},
             "documentFormattingProvider": true,
             "documentSymbolProvider": true,
-            "renameProvider": { "prepareProvider": true },
-            "codeActionProvider": { "codeActionKinds": ["quickfix"] },
+            "renameProvider": rename,
+            "codeActionProvider": code_actions,
         })
     }
 

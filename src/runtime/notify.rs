@@ -10,11 +10,30 @@ use crate::model::Template;
 /// Why a template may not be sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
-    UnknownTemplate { name: String },
+    UnknownTemplate {
+        name: String,
+    },
     NotOptedIn,
     OptedOut,
-    ParameterCount { expected: u32, given: usize },
+    ParameterCount {
+        expected: u32,
+        given: usize,
+    },
+    /// A parameter WhatsApp refuses: empty, or with a line break, a tab or more than four
+    /// spaces in a row (Meta answers 132018 to those). `number` counts from 1.
+    BadParameter {
+        number: usize,
+        why: &'static str,
+    },
+    /// The body with its parameters filled in is longer than a template body may be.
+    TooLong {
+        length: usize,
+        limit: usize,
+    },
 }
+
+/// WhatsApp's limit on a template's body (WHATSAPP.md), counted after filling it in.
+pub const BODY_LIMIT: usize = 1024;
 
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -31,6 +50,14 @@ impl std::fmt::Display for Refusal {
                     "the template takes {expected} parameter(s), {given} given"
                 )
             }
+            Refusal::BadParameter { number, why } => {
+                write!(f, "parameter {number} {why}; WhatsApp refuses it")
+            }
+            Refusal::TooLong { length, limit } => write!(
+                f,
+                "with its parameters the template's body is {length} characters, over \
+                 WhatsApp's {limit}"
+            ),
         }
     }
 }
@@ -61,11 +88,24 @@ pub fn notify(
             given: parameters.len(),
         });
     }
+    for (i, parameter) in parameters.iter().enumerate() {
+        if let Some(why) = bad_parameter(parameter) {
+            return Err(Refusal::BadParameter { number: i + 1, why });
+        }
+    }
+    let body = fill(template, parameters);
+    let length = body.chars().count();
+    if length > BODY_LIMIT {
+        return Err(Refusal::TooLong {
+            length,
+            limit: BODY_LIMIT,
+        });
+    }
     Ok(Message::Template {
         name: name.to_string(),
         language: template.language.clone(),
         parameters: parameters.to_vec(),
-        body: fill(template, parameters),
+        body,
         buttons: template
             .buttons
             .iter()
@@ -76,6 +116,21 @@ pub fn notify(
             })
             .collect(),
     })
+}
+
+/// What is wrong with a parameter's text for WhatsApp, if anything.
+fn bad_parameter(text: &str) -> Option<&'static str> {
+    if text.trim().is_empty() {
+        Some("is empty")
+    } else if text.contains(['\n', '\r']) {
+        Some("has a line break")
+    } else if text.contains('\t') {
+        Some("has a tab")
+    } else if text.contains("     ") {
+        Some("has more than four spaces in a row")
+    } else {
+        None
+    }
 }
 
 /// The body with `{{1}}`..`{{n}}` replaced by the parameters (as the contact reads it).
