@@ -23,6 +23,7 @@ pub mod emit;
 pub mod fold;
 pub mod format;
 pub mod graph;
+pub mod lang;
 pub mod lsp;
 pub mod matching;
 pub mod model;

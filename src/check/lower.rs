@@ -12,6 +12,7 @@ use crate::ast::{
     TemplateStmt, TestStmt,
 };
 use crate::fold::fold;
+use crate::lang::Lang;
 use crate::model::*;
 use crate::policy::{whatsapp_category, Policy};
 use crate::source::Span;
@@ -26,20 +27,20 @@ struct Defaults {
 }
 
 fn defaults(language: &str) -> Defaults {
-    match language.split('-').next().unwrap_or("") {
-        "pt" => Defaults {
+    match Lang::of(language) {
+        Lang::Pt => Defaults {
             fallback: "Desculpe, não entendi. Digite *menu* para ver as opções.",
             handoff_message: "Vou te passar para um atendente. Aguarde um instante.",
             list_button: "Ver opções",
             opt_out: &["stop", "unsubscribe", "parar", "sair"],
         },
-        "es" => Defaults {
+        Lang::Es => Defaults {
             fallback: "Perdón, no entendí. Escribe *menú* para ver las opciones.",
             handoff_message: "Te paso con una persona del equipo. Espera un momento.",
             list_button: "Ver opciones",
             opt_out: &["stop", "unsubscribe", "baja", "parar"],
         },
-        _ => Defaults {
+        Lang::En => Defaults {
             fallback: "Sorry, I didn't get that. Type *menu* to see the options.",
             handoff_message: "I'm passing you to a person from our team. Please wait a moment.",
             list_button: "See options",

@@ -1,5 +1,6 @@
 //! The short hint sent when an answer does not fit its `ask` type, in pt, es or en.
 
+use crate::lang::Lang;
 use crate::model::AskType;
 
 /// Why an answer did not fit: one kind per `ask` type. [`Hint::text`] words it.
@@ -19,27 +20,6 @@ pub enum Hint {
     Choice {
         options: Vec<String>,
     },
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Lang {
-    Pt,
-    Es,
-    En,
-}
-
-impl Lang {
-    /// By the primary subtag of a BCP-47 tag (`pt-BR` -> pt); anything but pt and es is en.
-    fn of(tag: &str) -> Lang {
-        let primary = tag.trim().split(['-', '_']).next().unwrap_or("");
-        if primary.eq_ignore_ascii_case("pt") {
-            Lang::Pt
-        } else if primary.eq_ignore_ascii_case("es") {
-            Lang::Es
-        } else {
-            Lang::En
-        }
-    }
 }
 
 impl Hint {
@@ -64,14 +44,7 @@ impl Hint {
     /// `Por favor, responda com uma data, como 25/12.`
     pub fn text(&self, language: &str) -> String {
         let lang = Lang::of(language);
-        let pick = |pt: &str, es: &str, en: &str| {
-            match lang {
-                Lang::Pt => pt,
-                Lang::Es => es,
-                Lang::En => en,
-            }
-            .to_string()
-        };
+        let pick = |pt: &str, es: &str, en: &str| lang.pick(pt, es, en).to_string();
         match self {
             Hint::Text => pick(
                 "Por favor, escreva sua resposta.",

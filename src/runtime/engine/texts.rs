@@ -2,6 +2,7 @@
 //! default opt-out confirmation.
 
 use super::Run;
+use crate::lang::Lang;
 use crate::model::Src;
 use crate::runtime::render::percent_encode;
 use crate::runtime::turn::Event;
@@ -75,24 +76,20 @@ impl Run<'_, '_> {
 
 /// The opt-out confirmation (LANGUAGE.md: defaults for pt, es and en).
 pub(super) fn opt_out_confirmation(language: &str) -> &'static str {
-    match language.split('-').next().unwrap_or("") {
-        "pt" => {
-            "Pronto, você não vai mais receber nossas mensagens. Se mudar de ideia, é só escrever."
-        }
-        "es" => "Listo, ya no recibirás nuestros mensajes. Si cambias de idea, escríbenos.",
-        _ => "Done: you won't get our messages anymore. Write to us if you change your mind.",
-    }
+    Lang::of(language).pick(
+        "Pronto, você não vai mais receber nossas mensagens. Se mudar de ideia, é só escrever.",
+        "Listo, ya no recibirás nuestros mensajes. Si cambias de idea, escríbenos.",
+        "Done: you won't get our messages anymore. Write to us if you change your mind.",
+    )
 }
 
 /// The answer to a message the bot cannot read (a photo, a sticker, a location...).
 pub(super) fn unsupported_message(language: &str) -> &'static str {
-    match language.split('-').next().unwrap_or("") {
-        "pt" => {
-            "Desculpe, por aqui eu só consigo ler mensagens de texto. Pode escrever, por favor?"
-        }
-        "es" => "Perdón, por aquí solo puedo leer mensajes de texto. ¿Puedes escribirlo?",
-        _ => "Sorry, I can only read text messages here. Could you type it, please?",
-    }
+    Lang::of(language).pick(
+        "Desculpe, por aqui eu só consigo ler mensagens de texto. Pode escrever, por favor?",
+        "Perdón, por aquí solo puedo leer mensajes de texto. ¿Puedes escribirlo?",
+        "Sorry, I can only read text messages here. Could you type it, please?",
+    )
 }
 
 /// `with` values as a query string for GET and DELETE, percent-encoded.
