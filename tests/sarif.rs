@@ -6,7 +6,7 @@
 #[allow(dead_code)] // each test crate uses only part of the helpers
 mod support;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -396,6 +396,68 @@ fn columns_count_code_points_as_column_kind_says() {
     assert!(
         underlined.contains("Promoção de verão"),
         "`{underlined}`: {title}"
+    );
+}
+
+/// A did-you-mean comes with a SARIF fix that replaces just the misspelt word (in code
+/// points, after an emoji), and the log with it is still valid.
+#[test]
+fn a_did_you_mean_is_a_fix_that_replaces_the_word() {
+    let t = TempDir::new("fixes");
+    let bot = r#"bot "Mini" {
+  business retail
+  start home
+  support "https://mini.example/help"
+}
+
+menu home {
+  say "Olá 👋"
+  option "🎉 Horário" -> hourz
+}
+
+intent hours {
+  say "Abrimos às 8."
+}
+"#;
+    let file = t.write("bot.charla", bot);
+    let run = charla(&["check", s(&file), "--format", "sarif"]).assert_exit(1);
+    let log = sarif(&run);
+    assert_valid(&log);
+    let target = results(&log)
+        .iter()
+        .find(|r| r["ruleId"] == "E0105")
+        .unwrap_or_else(|| panic!("{log:#}"));
+    let fixes = target["fixes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{target:#}"));
+    assert_eq!(fixes.len(), 1, "{target:#}");
+    assert_eq!(fixes[0]["description"]["text"], "Change `hourz` to `hours`");
+    let change = &fixes[0]["artifactChanges"][0];
+    assert_eq!(
+        change["artifactLocation"],
+        target["locations"][0]["physicalLocation"]["artifactLocation"]
+    );
+    let replacement = &change["replacements"][0];
+    assert_eq!(replacement["insertedContent"]["text"], "hours");
+    let (column, _) = columns_of(bot, 9, "hourz");
+    let region = &replacement["deletedRegion"];
+    assert_eq!(
+        (
+            &region["startLine"],
+            &region["startColumn"],
+            &region["endLine"],
+            &region["endColumn"]
+        ),
+        (&json!(9), &json!(column), &json!(9), &json!(column + 5)),
+        "{target:#}"
+    );
+    // Results without a suggestion carry no fix.
+    assert!(
+        results(&log)
+            .iter()
+            .filter(|r| r["ruleId"] != "E0105")
+            .all(|r| r.get("fixes").is_none()),
+        "{log:#}"
     );
 }
 

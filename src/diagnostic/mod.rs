@@ -108,6 +108,29 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// Where the replacement goes, given the text of the primary label's file: the one
+    /// whole-word occurrence of `written` in the primary span. `None` without a replacement,
+    /// or when the word is not there or is there more than once: the span may be wider than
+    /// the word (a whole raw text, a condition), and then which occurrence is the misspelt
+    /// name cannot be told from the text alone.
+    pub fn replacement_span(&self, text: &str) -> Option<Span> {
+        let word = &self.replacement.as_ref()?.written;
+        let span = self.primary.span;
+        let inside = text.get(span.start as usize..span.end as usize)?;
+        let is_word = |c: char| c.is_alphanumeric() || c == '_';
+        let mut found = inside.match_indices(word.as_str()).filter(|(at, _)| {
+            let before = inside[..*at].chars().next_back();
+            let after = inside[at + word.len()..].chars().next();
+            !before.is_some_and(is_word) && !after.is_some_and(is_word)
+        });
+        let (at, _) = found.next()?;
+        if found.next().is_some() {
+            return None;
+        }
+        let start = span.start as usize + at;
+        Some(Span::new(span.file, start, start + word.len()))
+    }
 }
 
 /// Sorts diagnostics into source order (file, position, code) so output is stable.

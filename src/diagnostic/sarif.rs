@@ -181,14 +181,41 @@ fn result(files: &[SourceFile], d: &Diagnostic, base: &Path) -> Value {
     if let (false, Some(object)) = (related.is_empty(), result.as_object_mut()) {
         object.insert("relatedLocations".into(), related.into());
     }
+    if let (Some(fix), Some(object)) = (fix(files, d, base), result.as_object_mut()) {
+        object.insert("fixes".into(), json!([fix]));
+    }
     result
 }
 
-/// A label as a SARIF location (`None` if its file is not among `files`, which a diagnostic
-/// from the compiler never does; SARIF then gets no location rather than a made-up one).
-fn location(files: &[SourceFile], label: &Label, base: &Path, id: Option<usize>) -> Option<Value> {
-    let file = files.get(label.span.file.0 as usize)?;
-    let p = position(files, label);
+/// A did-you-mean as a SARIF fix: the misspelt word replaced by the suggested name.
+fn fix(files: &[SourceFile], d: &Diagnostic, base: &Path) -> Option<Value> {
+    let replacement = d.replacement.as_ref()?;
+    let file = files.get(d.primary.span.file.0 as usize)?;
+    let word = Label {
+        span: d.replacement_span(&file.text)?,
+        message: String::new(),
+    };
+    let p = position(files, &word);
+    Some(json!({
+        "description": {
+            "text": format!("Change `{}` to `{}`", replacement.written, replacement.with),
+        },
+        "artifactChanges": [{
+            "artifactLocation": artifact(file, base),
+            "replacements": [{
+                "deletedRegion": {
+                    "startLine": p.line, "startColumn": p.column,
+                    "endLine": p.end_line, "endColumn": p.end_column,
+                },
+                "insertedContent": { "text": replacement.with },
+            }],
+        }],
+    }))
+}
+
+/// Where a file is, as SARIF names it: relative to `%SRCROOT%` when it is under `base`, else
+/// an absolute `file://` URI.
+fn artifact(file: &SourceFile, base: &Path) -> Map<String, Value> {
     let mut artifact = Map::new();
     match relative_uri(Path::new(&file.name), base) {
         Some(uri) => {
@@ -204,6 +231,15 @@ fn location(files: &[SourceFile], label: &Label, base: &Path, id: Option<usize>)
             );
         }
     }
+    artifact
+}
+
+/// A label as a SARIF location (`None` if its file is not among `files`, which a diagnostic
+/// from the compiler never does; SARIF then gets no location rather than a made-up one).
+fn location(files: &[SourceFile], label: &Label, base: &Path, id: Option<usize>) -> Option<Value> {
+    let file = files.get(label.span.file.0 as usize)?;
+    let p = position(files, label);
+    let artifact = artifact(file, base);
     let mut location = Map::new();
     if let Some(id) = id {
         location.insert("id".into(), id.into());

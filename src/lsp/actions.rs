@@ -4,7 +4,6 @@
 use super::analysis::Analysis;
 use super::diagnostics::to_lsp;
 use super::position::Encoding;
-use crate::source::Span;
 use lsp_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, Range, TextEdit, Uri, WorkspaceEdit,
 };
@@ -35,7 +34,7 @@ pub fn quick_fixes(
         if at.end < range.start || range.end < at.start {
             continue;
         }
-        let Some(word) = word_in(&source.text, span, &replacement.written) else {
+        let Some(word) = diagnostic.replacement_span(&source.text) else {
             continue;
         };
         let edit = TextEdit::new(file.range(word, encoding), replacement.with.clone());
@@ -52,23 +51,4 @@ pub fn quick_fixes(
         }));
     }
     out
-}
-
-/// The one whole-word occurrence of `word` inside `span` of `text`. `None` when there is none
-/// or more than one: the span may be wider than the word (a whole raw text, a condition), and
-/// then which occurrence is the misspelt name cannot be told from the text alone.
-fn word_in(text: &str, span: Span, word: &str) -> Option<Span> {
-    let inside = text.get(span.start as usize..span.end as usize)?;
-    let is_word = |c: char| c.is_alphanumeric() || c == '_';
-    let mut found = inside.match_indices(word).filter(|(at, _)| {
-        let before = inside[..*at].chars().next_back();
-        let after = inside[at + word.len()..].chars().next();
-        !before.is_some_and(is_word) && !after.is_some_and(is_word)
-    });
-    let (at, _) = found.next()?;
-    if found.next().is_some() {
-        return None;
-    }
-    let start = span.start as usize + at;
-    Some(Span::new(span.file, start, start + word.len()))
 }
