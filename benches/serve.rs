@@ -291,6 +291,7 @@ fn seed(root: &Path, db: &Path, contacts: usize) {
                 state,
                 outbox: Vec::new(),
                 reply: None,
+                aliases: Vec::new(),
             })
             .unwrap();
     }

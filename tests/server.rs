@@ -276,6 +276,111 @@ fn a_contact_known_only_by_a_business_scoped_id_is_answered_by_recipient() {
     assert!(db_state(&server.db, &format!("meta:{bsuid}")).is_some());
 }
 
+/// A Cloud API message from a contact known by `phone` (their `wa_id`, or none when WhatsApp
+/// hides it) and by `bsuid` (their business-scoped `user_id`, which Meta sends always).
+fn from_contact(phone: Option<&str>, bsuid: &str, id: &str, content: Value) -> String {
+    let mut message = json!({"from_user_id": bsuid, "id": id, "timestamp": sent_now()});
+    let mut contact = json!({"profile": {"name": "Ana"}, "user_id": bsuid});
+    if let Some(phone) = phone {
+        message["from"] = json!(phone);
+        contact["wa_id"] = json!(phone);
+    }
+    for (k, v) in content.as_object().unwrap() {
+        message[k] = v.clone();
+    }
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550000000", "phone_number_id": PHONE_NUMBER_ID},
+            "contacts": [contact],
+            "messages": [message],
+        }}]}],
+    })
+    .to_string()
+}
+
+/// One WhatsApp user is one conversation whether a message gives their phone and their
+/// business-scoped id, or only the id (the user hid their number behind a username): the
+/// first message with both links them. And the other way: a conversation begun with the id
+/// alone goes on when a message also gives the phone.
+#[test]
+fn a_phone_and_a_business_scoped_id_of_one_user_are_one_conversation() {
+    let dir = TempDir::new("server");
+    let api = FakeApi::start();
+    let server = totalpass(&dir, &api);
+    let hello = json!({"type": "text", "text": {"body": "oi"}});
+    let tap = json!({"type": "interactive", "interactive": {"type": "list_reply",
+        "list_reply": {"id": "welcome/sou usuario", "title": "Sou usuário"}}});
+    let sends = |r: &[Recorded]| r.iter().filter(|r| r.path.ends_with("/messages")).count();
+
+    // Phone and id, then the id alone: the phone's conversation goes on, answered by phone.
+    let (phone, bsuid) = ("5511977776666", "BR.1111");
+    let first = from_contact(Some(phone), bsuid, "wamid.p1", hello.clone());
+    assert_eq!(post_meta(&server, &first).status, 200);
+    api.wait_for(WAIT, "the welcome menu", |r| sends(r) == 1);
+    let second = from_contact(None, bsuid, "wamid.p2", tap.clone());
+    assert_eq!(post_meta(&server, &second).status, 200);
+    let requests = api.wait_for(WAIT, "the member menu", |r| sends(r) == 2);
+    let replies = sent_to(&requests, phone);
+    assert_eq!(replies.len(), 2, "{requests:#?}");
+    assert_eq!(shown(&replies[1]), "Oi, Ana! O que você precisa hoje?");
+    let state = db_state(&server.db, &format!("meta:{phone}")).expect("the phone's state");
+    assert_eq!(state["menu"], "member_home", "{state}");
+    assert!(db_state(&server.db, &format!("meta:{bsuid}")).is_none());
+
+    // The same id with another phone (the user changed numbers): the new phone's conversation,
+    // and the id follows it.
+    let new_phone = "5511933332222";
+    let moved = from_contact(
+        Some(new_phone),
+        bsuid,
+        "wamid.p3",
+        json!({"type": "text", "text": {"body": "oi"}}),
+    );
+    assert_eq!(post_meta(&server, &moved).status, 200);
+    api.wait_for(WAIT, "the welcome menu at the new number", |r| {
+        sent_to(r, new_phone).len() == 1
+    });
+    let after = from_contact(None, bsuid, "wamid.p4", tap.clone());
+    assert_eq!(post_meta(&server, &after).status, 200);
+    let requests = api.wait_for(WAIT, "the member menu at the new number", |r| {
+        sent_to(r, new_phone).len() == 2
+    });
+    assert_eq!(
+        shown(&sent_to(&requests, new_phone)[1]),
+        "Oi, Ana! O que você precisa hoje?"
+    );
+    let sends_so_far = sends(&requests);
+
+    // The id alone first, then phone and id: the id's conversation goes on.
+    let (phone, bsuid) = ("5511955554444", "BR.2222");
+    let first = from_contact(None, bsuid, "wamid.q1", hello);
+    assert_eq!(post_meta(&server, &first).status, 200);
+    api.wait_for(WAIT, "the welcome menu", |r| sends(r) == sends_so_far + 1);
+    let second = from_contact(Some(phone), bsuid, "wamid.q2", tap);
+    assert_eq!(post_meta(&server, &second).status, 200);
+    let requests = api.wait_for(WAIT, "the member menu", |r| sends(r) == sends_so_far + 2);
+    let last = requests
+        .iter()
+        .rfind(|r| r.path.ends_with("/messages"))
+        .unwrap()
+        .json();
+    assert_eq!(shown(&last), "Oi, Ana! O que você precisa hoje?", "{last}");
+    assert_eq!(last["recipient"], bsuid, "{last}");
+    let state = db_state(&server.db, &format!("meta:{bsuid}")).expect("the id's state");
+    assert_eq!(state["menu"], "member_home", "{state}");
+    assert_eq!(state["contact"]["phone"], format!("+{phone}"), "{state}");
+    assert!(db_state(&server.db, &format!("meta:{phone}")).is_none());
+    // Later messages by phone alone reach it too.
+    let third = meta_text(phone, "wamid.q3", "menu");
+    assert_eq!(post_meta(&server, &third).status, 200);
+    api.wait_for(WAIT, "the member menu again", |r| {
+        sends(r) == sends_so_far + 3
+    });
+    assert!(db_state(&server.db, &format!("meta:{phone}")).is_none());
+}
+
 #[test]
 fn a_batch_of_entries_changes_and_messages_answers_every_contact() {
     let dir = TempDir::new("server");

@@ -158,6 +158,7 @@ fn seeded(id: &str, last_inbound: i64, outbox: Vec<charla::store::Outgoing>) -> 
         state,
         outbox,
         reply: None,
+        aliases: Vec::new(),
     }
 }
 
@@ -1008,6 +1009,7 @@ fn enqueued_rows_leave_a_state_saved_meanwhile_alone() {
                 state: state.clone(),
                 outbox: Vec::new(),
                 reply: None,
+                aliases: Vec::new(),
             })
             .unwrap()
     };

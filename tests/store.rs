@@ -39,6 +39,7 @@ fn turn(inbound: Option<&str>, contact: &str, state: State, outbox: Vec<Outgoing
     Turn {
         inbound_id: inbound.map(str::to_string),
         reply: None,
+        aliases: Vec::new(),
         contact: contact.to_string(),
         state,
         outbox,
@@ -353,6 +354,72 @@ fn a_newer_schema_is_refused() {
         Err(err) => assert!(err.to_string().contains("schema version 42"), "{err}"),
         Ok(_) => panic!("a newer schema was accepted"),
     }
+}
+
+#[test]
+fn aliases_resolve_to_the_contact_they_were_committed_with() {
+    let dir = TempDir::new("store");
+    let mut store = SqliteStore::open(db(&dir)).unwrap();
+    assert_eq!(store.resolve("meta:US.1").unwrap(), None);
+    let mut first = turn(Some("m1"), "meta:5511", state("5511"), vec![]);
+    first.aliases = vec!["meta:US.1".to_string(), "meta:5511".to_string()];
+    store.commit(first).unwrap();
+    assert_eq!(
+        store.resolve("meta:US.1").unwrap().as_deref(),
+        Some("meta:5511")
+    );
+    // The contact's own key is no alias of itself.
+    assert_eq!(store.resolve("meta:5511").unwrap(), None);
+    // A later link of the same id wins; a duplicate turn links nothing.
+    let mut again = turn(Some("m1"), "meta:5522", state("5522"), vec![]);
+    again.aliases = vec!["meta:US.1".to_string()];
+    assert!(matches!(store.commit(again), Err(StoreError::Duplicate(_))));
+    assert_eq!(
+        store.resolve("meta:US.1").unwrap().as_deref(),
+        Some("meta:5511")
+    );
+    let mut moved = turn(Some("m2"), "meta:5522", state("5522"), vec![]);
+    moved.aliases = vec!["meta:US.1".to_string()];
+    store.commit(moved).unwrap();
+    assert_eq!(
+        store.resolve("meta:US.1").unwrap().as_deref(),
+        Some("meta:5522")
+    );
+}
+
+/// A file written by a charla whose schema had no `aliases` (version 1) is upgraded on open,
+/// its conversations kept.
+#[test]
+fn a_version_1_file_is_upgraded() {
+    let dir = TempDir::new("store");
+    let path = db(&dir);
+    {
+        let mut store = SqliteStore::open(&path).unwrap();
+        store
+            .commit(turn(Some("m1"), "c1", state("c1"), vec![]))
+            .unwrap();
+    }
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("DROP TABLE aliases; UPDATE schema_version SET version = 1")
+            .unwrap();
+    }
+    let mut store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.load("c1").unwrap(), Some(state("c1")));
+    let mut linked = turn(Some("m2"), "c1", state("c1"), vec![]);
+    linked.aliases = vec!["c1-other".to_string()];
+    store.commit(linked).unwrap();
+    assert_eq!(store.resolve("c1-other").unwrap().as_deref(), Some("c1"));
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let versions: Vec<i64> = conn
+        .prepare("SELECT version FROM schema_version")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(versions, [charla::store::sqlite::SCHEMA_VERSION]);
 }
 
 #[test]

@@ -68,7 +68,15 @@ pub fn run(model: Model, args: &NotifyArgs) -> u8 {
     // The contact on whichever channel it last wrote from.
     let mut found = None;
     for channel in [Channel::Meta, Channel::Twilio] {
+        // A business-scoped id linked to a phone (or the other way) names the same contact.
         let key = channel.key(&id);
+        let key = match store.resolve(&key) {
+            Ok(canonical) => canonical.unwrap_or(key),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_USAGE;
+            }
+        };
         match store.load(&key) {
             Ok(Some(state)) => {
                 let newer = found.as_ref().is_none_or(

@@ -15,7 +15,7 @@ use crate::calls::{self, CallOptions};
 use crate::channels::twilio;
 use crate::runtime::state::{Contact, State};
 use crate::runtime::turn::{Event, Inbound, Message, Output};
-use crate::store::{Outgoing, StoreError, Turn};
+use crate::store::{Outgoing, Store, StoreError, Turn};
 use std::time::{Duration, Instant};
 
 /// How many `call`s one message may lead to (each a separate turn of the engine).
@@ -62,6 +62,59 @@ pub struct Delivery {
     /// When the contact sent the message, by the channel's clock (Meta's `timestamp`); `None`
     /// when the channel does not say (Twilio) or for a release.
     pub sent_at: Option<i64>,
+    /// Another id of the same contact on this channel, to be linked to it: Meta's
+    /// business-scoped user id when the message also gives the phone (see [`same_contact`]).
+    pub other_id: Option<String>,
+}
+
+/// Makes a delivery name its contact as the store knows it, so that one WhatsApp user is one
+/// conversation whether a message gives their phone, their business-scoped id, or both (Meta
+/// gives both, and only the business-scoped id once the user hides their number behind a
+/// username). Rewrites `delivery.contact.id` to the id the contact's state is kept under, and
+/// leaves in `delivery.other_id` the id still to link to it (committed with the turn as an
+/// alias), if any:
+/// - an id already linked resolves to its contact;
+/// - otherwise the phone keeps the conversation, unless only the business-scoped id has one
+///   (the contact wrote first without their phone), which then keeps it;
+/// - a business-scoped id linked to another phone is linked to the phone given now (a user
+///   who changed numbers starts a new conversation; the id follows the new number).
+///
+/// `has_state` says whether a key has a state (the worker's batch included).
+pub fn same_contact(
+    store: &mut dyn Store,
+    delivery: &mut Delivery,
+    mut has_state: impl FnMut(&mut dyn Store, &str) -> Result<bool, StoreError>,
+) -> Result<(), StoreError> {
+    let channel = delivery.channel;
+    let id_of = |key: String| match key.split_once(':') {
+        Some((_, id)) => id.to_string(),
+        None => key,
+    };
+    let key = channel.key(&delivery.contact.id);
+    if let Some(canonical) = store.resolve(&key)? {
+        delivery.contact.id = id_of(canonical);
+        delivery.other_id = None;
+        return Ok(());
+    }
+    let Some(other) = delivery.other_id.clone() else {
+        return Ok(());
+    };
+    let other_key = channel.key(&other);
+    if other_key == key {
+        delivery.other_id = None;
+        return Ok(());
+    }
+    match store.resolve(&other_key)? {
+        Some(canonical) if canonical == key => delivery.other_id = None,
+        // Linked to another phone's conversation (the user changed numbers): the phone given
+        // now wins, and the id is linked to it from now on.
+        Some(_) => {}
+        None if !has_state(store, &key)? && has_state(store, &other_key)? => {
+            delivery.other_id = Some(std::mem::replace(&mut delivery.contact.id, other));
+        }
+        None => {}
+    }
+    Ok(())
 }
 
 /// What became of a delivery.
@@ -112,6 +165,7 @@ pub fn deliver(app: &App, delivery: Delivery) -> Result<Outcome, StoreError> {
     let has_rows = !rows.is_empty();
     let committed = app.store(|s| {
         s.commit(Turn {
+            aliases: delivery.other_id.iter().map(|id| channel.key(id)).collect(),
             inbound_id: delivery.id.clone(),
             contact: key.clone(),
             state,
@@ -357,6 +411,7 @@ mod tests {
             inbound,
             inline: false,
             sent_at,
+            other_id: None,
         }
     }
 

@@ -17,7 +17,9 @@
 //! slow path, its later deliveries queue behind them there, so its messages stay in order.
 
 use super::app::App;
-use super::conversation::{current_state, date_window, deliver, written, Delivery, Outcome};
+use super::conversation::{
+    current_state, date_window, deliver, same_contact, written, Delivery, Outcome,
+};
 use super::outbox;
 use crate::runtime::state::State;
 use crate::runtime::turn::{Event, Output};
@@ -78,8 +80,15 @@ fn process(app: &Arc<App>, batch: Vec<(Delivery, Answer)>) {
     // milliseconds at most.
     let clock = crate::clock::now(&app.engine.model().bot.timezone);
     let results = app.with_store(|store| {
-        for (delivery, answer) in batch {
+        for (mut delivery, answer) in batch {
             let channel = delivery.channel;
+            let known = same_contact(store, &mut delivery, |store, key| {
+                Ok(states.contains_key(key) || store.load(key)?.is_some())
+            });
+            if let Err(e) = known {
+                let _ = answer.send(Err(e));
+                continue;
+            }
             let key = channel.key(&delivery.contact.id);
             if app.on_slow_path(&key) {
                 to_slow_path(app, key, delivery, answer);
@@ -133,6 +142,7 @@ fn process(app: &Arc<App>, batch: Vec<(Delivery, Answer)>) {
             }
             states.insert(key.clone(), next.clone());
             turns.push(Turn {
+                aliases: delivery.other_id.iter().map(|id| channel.key(id)).collect(),
                 inbound_id: delivery.id,
                 contact: key,
                 state: next,

@@ -32,6 +32,9 @@ pub struct Turn {
     /// The answer given in the webhook's own HTTP response (Twilio's TwiML), kept with the
     /// inbound id so that a retried delivery gets the same answer (see [`Store::reply`]).
     pub reply: Option<String>,
+    /// Other keys of the same contact, from now on resolved to `contact` (see
+    /// [`Store::resolve`]): a WhatsApp user's business-scoped id beside their phone number.
+    pub aliases: Vec<String>,
 }
 
 /// A reply to enqueue.
@@ -99,6 +102,10 @@ impl std::error::Error for StoreError {}
 pub trait Store: Send {
     /// The contact's state, or `None` for a contact never seen.
     fn load(&mut self, contact: &str) -> Result<Option<State>, StoreError>;
+
+    /// The key a contact's state is kept under, when `key` is another key of that contact (a
+    /// [`Turn::aliases`] committed before); `None` when it is not.
+    fn resolve(&mut self, key: &str) -> Result<Option<String>, StoreError>;
 
     /// Whether the inbound message was already processed (committed).
     fn seen(&mut self, inbound_id: &str) -> Result<bool, StoreError>;

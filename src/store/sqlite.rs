@@ -8,7 +8,9 @@
 //! - `outbox(id, contact, channel, recipient, payload, status, attempts, due_at, lease_until,
 //!   last_error, created_at, sent_at, remote_id)`: `status` is `pending`, `sent` or `failed`
 //!   (given up);
-//! - `statuses(message_id, status, recipient, at, errors, received_at)`: delivery statuses.
+//! - `statuses(message_id, status, recipient, at, errors, received_at)`: delivery statuses;
+//! - `aliases(alias, contact)`: another key of a contact (a WhatsApp user's business-scoped id
+//!   beside their phone) and the key its state is kept under.
 
 use super::{DeliveryStatus, OutboxRow, Outgoing, Store, StoreError, Turn};
 use crate::runtime::state::State;
@@ -16,8 +18,9 @@ use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBeha
 use std::path::Path;
 use std::time::Duration;
 
-/// The version of the tables below; a file made by a newer charla is refused.
-pub const SCHEMA_VERSION: i64 = 1;
+/// The version of the tables below; a file made by a newer charla is refused, an older one is
+/// upgraded. 2 added `aliases`.
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// How long a claimed row stays leased before another claim may take it, by default.
 pub const DEFAULT_LEASE_SECS: i64 = 60;
@@ -60,6 +63,11 @@ CREATE TABLE IF NOT EXISTS statuses (
     received_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS statuses_message ON statuses (message_id);
+-- Another key of a contact (a business-scoped id beside the phone) -> the key of its state.
+CREATE TABLE IF NOT EXISTS aliases (
+    alias   TEXT PRIMARY KEY NOT NULL,
+    contact TEXT NOT NULL
+);
 ";
 
 /// A [`Store`] in one SQLite file.
@@ -132,20 +140,24 @@ impl SqliteStore {
             })
             .map_err(backend)?;
         match version {
-            None => {
+            Some(v) if v > SCHEMA_VERSION => {
+                return Err(StoreError::Backend(format!(
+                    "the database has schema version {v}; this charla reads version \
+                     {SCHEMA_VERSION}"
+                )))
+            }
+            Some(v) if v == SCHEMA_VERSION => {}
+            // New, or older: every statement of the schema only adds what is missing (version
+            // 1 had no `aliases`), so the same batch creates and upgrades.
+            _ => {
                 tx.execute_batch(SCHEMA).map_err(backend)?;
+                tx.execute("DELETE FROM schema_version", [])
+                    .map_err(backend)?;
                 tx.execute(
                     "INSERT INTO schema_version (version) VALUES (?1)",
                     [SCHEMA_VERSION],
                 )
                 .map_err(backend)?;
-            }
-            Some(v) if v == SCHEMA_VERSION => {}
-            Some(v) => {
-                return Err(StoreError::Backend(format!(
-                    "the database has schema version {v}; this charla reads version \
-                     {SCHEMA_VERSION}"
-                )))
             }
         }
         tx.commit().map_err(backend)
@@ -176,6 +188,11 @@ fn write_turn(tx: &rusqlite::Connection, turn: &Turn) -> Result<(), StoreError> 
     )
     .and_then(|mut stmt| stmt.execute(params![turn.contact, turn.state.to_json()]))
     .map_err(backend)?;
+    for alias in turn.aliases.iter().filter(|a| **a != turn.contact) {
+        tx.prepare_cached("INSERT OR REPLACE INTO aliases (alias, contact) VALUES (?1, ?2)")
+            .and_then(|mut stmt| stmt.execute(params![alias, turn.contact]))
+            .map_err(backend)?;
+    }
     insert_outbox(tx, &turn.contact, &turn.outbox)
 }
 
@@ -216,6 +233,13 @@ impl Store for SqliteStore {
                     })
             }
         }
+    }
+
+    fn resolve(&mut self, key: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .prepare_cached("SELECT contact FROM aliases WHERE alias = ?1")
+            .and_then(|mut stmt| stmt.query_row([key], |row| row.get(0)).optional())
+            .map_err(backend)
     }
 
     fn seen(&mut self, inbound_id: &str) -> Result<bool, StoreError> {

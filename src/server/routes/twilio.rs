@@ -114,6 +114,7 @@ async fn process(app: &Arc<App>, message: channel::TwilioMessage) -> Result<Stri
         inbound,
         inline: true,
         sent_at: None,
+        other_id: None,
     };
     let outcome = super::deliver_all(app, vec![delivery]).await?.pop();
     let reply = match outcome {
