@@ -292,6 +292,7 @@ fn seed(root: &Path, db: &Path, contacts: usize) {
                 outbox: Vec::new(),
                 reply: None,
                 aliases: Vec::new(),
+                replaces: None,
             })
             .unwrap();
     }

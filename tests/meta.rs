@@ -184,7 +184,11 @@ fn every_fixture_case_parses_to_what_it_holds() {
                 assert_eq!(message.id, id, "{case}");
                 assert_eq!(message.content, content, "{case}");
                 assert_eq!(message.from.as_deref(), Some("972987654321"), "{case}");
-                assert_eq!(message.contact_id(), Some("972987654321"), "{case}");
+                assert_eq!(
+                    message.contact_id(),
+                    message.user_id.as_deref().or(Some("972987654321")),
+                    "{case}"
+                );
                 // The contact matched by wa_id gives the name and the business-scoped id.
                 assert_eq!(message.profile_name.as_deref(), Some("Test Name"), "{case}");
                 assert_eq!(
@@ -564,9 +568,11 @@ fn a_message_with_only_a_business_scoped_user_id() {
     assert_eq!(message.profile_name.as_deref(), Some("Username Only"));
     assert_eq!(message.content, Content::Text("hi".to_string()));
 
-    // With a phone, the phone is the contact id.
+    // With a phone too, the business-scoped id is still the contact id; the phone alone is.
     let mut both = message.clone();
     both.from = Some("15551234".to_string());
+    assert_eq!(both.contact_id(), Some("US.13491208655302741918"));
+    both.user_id = None;
     assert_eq!(both.contact_id(), Some("15551234"));
     both.from = None;
     both.user_id = None;

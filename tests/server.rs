@@ -32,13 +32,14 @@ fn totalpass_with(dir: &TempDir, env: &[(String, String)]) -> Server {
     )
 }
 
-/// Graph send requests addressed (`to`) to `contact`, in the order the fake got them.
+/// Graph send requests addressed to `contact` (a phone in `to`, a business-scoped id in
+/// `recipient`), in the order the fake got them.
 fn sent_to(requests: &[Recorded], contact: &str) -> Vec<Value> {
     requests
         .iter()
         .filter(|r| r.path.ends_with("/messages"))
         .map(Recorded::json)
-        .filter(|body| body["to"] == contact)
+        .filter(|body| body["to"] == contact || body["recipient"] == contact)
         .collect()
 }
 
@@ -300,85 +301,80 @@ fn from_contact(phone: Option<&str>, bsuid: &str, id: &str, content: Value) -> S
     .to_string()
 }
 
-/// One WhatsApp user is one conversation whether a message gives their phone and their
-/// business-scoped id, or only the id (the user hid their number behind a username): the
-/// first message with both links them. And the other way: a conversation begun with the id
-/// alone goes on when a message also gives the phone.
+/// A WhatsApp user is their business-scoped id: one conversation whatever phone a message
+/// gives or hides, and a phone is only ever the last user who wrote with it.
 #[test]
-fn a_phone_and_a_business_scoped_id_of_one_user_are_one_conversation() {
+fn a_business_scoped_id_is_one_conversation_whatever_the_phone() {
     let dir = TempDir::new("server");
     let api = FakeApi::start();
     let server = totalpass(&dir, &api);
-    let hello = json!({"type": "text", "text": {"body": "oi"}});
+    let text = |body: &str| json!({"type": "text", "text": {"body": body}});
     let tap = json!({"type": "interactive", "interactive": {"type": "list_reply",
         "list_reply": {"id": "welcome/sou usuario", "title": "Sou usuário"}}});
-    let sends = |r: &[Recorded]| r.iter().filter(|r| r.path.ends_with("/messages")).count();
+    let member = "Oi, Ana! O que você precisa hoje?";
+    let post = |body: String| assert_eq!(post_meta(&server, &body).status, 200);
+    let state = |id: &str| db_state(&server.db, &format!("meta:{id}"));
+    let said = |id: &str, n: usize| {
+        let requests = api.wait_for(WAIT, &format!("{n} replies to {id}"), |r| {
+            sent_to(r, id).len() >= n
+        });
+        sent_to(&requests, id)
+            .iter()
+            .map(|b| shown(b).to_string())
+            .collect::<Vec<_>>()
+    };
 
-    // Phone and id, then the id alone: the phone's conversation goes on, answered by phone.
-    let (phone, bsuid) = ("5511977776666", "BR.1111");
-    let first = from_contact(Some(phone), bsuid, "wamid.p1", hello.clone());
-    assert_eq!(post_meta(&server, &first).status, 200);
-    api.wait_for(WAIT, "the welcome menu", |r| sends(r) == 1);
-    let second = from_contact(None, bsuid, "wamid.p2", tap.clone());
-    assert_eq!(post_meta(&server, &second).status, 200);
-    let requests = api.wait_for(WAIT, "the member menu", |r| sends(r) == 2);
-    let replies = sent_to(&requests, phone);
-    assert_eq!(replies.len(), 2, "{requests:#?}");
-    assert_eq!(shown(&replies[1]), "Oi, Ana! O que você precisa hoje?");
-    let state = db_state(&server.db, &format!("meta:{phone}")).expect("the phone's state");
-    assert_eq!(state["menu"], "member_home", "{state}");
-    assert!(db_state(&server.db, &format!("meta:{bsuid}")).is_none());
+    // Phone and id, then the id alone (the number hidden), then the phone alone: one
+    // conversation, kept under the id and answered by it.
+    let (phone, b1) = ("5511977776666", "BR.1111");
+    post(from_contact(Some(phone), b1, "wamid.a1", text("oi")));
+    post(from_contact(None, b1, "wamid.a2", tap.clone()));
+    assert_eq!(said(b1, 2), [WELCOME, member]);
+    post(meta_text(phone, "wamid.a3", "menu"));
+    assert_eq!(said(b1, 3)[2], member);
+    assert!(state(phone).is_none());
+    assert_eq!(state(b1).unwrap()["contact"]["phone"], format!("+{phone}"));
 
-    // The same id with another phone (the user changed numbers): the new phone's conversation,
-    // and the id follows it.
+    // A new number for the same user: the same conversation.
     let new_phone = "5511933332222";
-    let moved = from_contact(
-        Some(new_phone),
-        bsuid,
-        "wamid.p3",
-        json!({"type": "text", "text": {"body": "oi"}}),
-    );
-    assert_eq!(post_meta(&server, &moved).status, 200);
-    api.wait_for(WAIT, "the welcome menu at the new number", |r| {
-        sent_to(r, new_phone).len() == 1
-    });
-    let after = from_contact(None, bsuid, "wamid.p4", tap.clone());
-    assert_eq!(post_meta(&server, &after).status, 200);
-    let requests = api.wait_for(WAIT, "the member menu at the new number", |r| {
-        sent_to(r, new_phone).len() == 2
-    });
+    post(from_contact(Some(new_phone), b1, "wamid.a4", text("menu")));
+    assert_eq!(said(b1, 4)[3], member);
     assert_eq!(
-        shown(&sent_to(&requests, new_phone)[1]),
-        "Oi, Ana! O que você precisa hoje?"
+        state(b1).unwrap()["contact"]["phone"],
+        format!("+{new_phone}")
     );
-    let sends_so_far = sends(&requests);
 
-    // The id alone first, then phone and id: the id's conversation goes on.
-    let (phone, bsuid) = ("5511955554444", "BR.2222");
-    let first = from_contact(None, bsuid, "wamid.q1", hello);
-    assert_eq!(post_meta(&server, &first).status, 200);
-    api.wait_for(WAIT, "the welcome menu", |r| sends(r) == sends_so_far + 1);
-    let second = from_contact(Some(phone), bsuid, "wamid.q2", tap);
-    assert_eq!(post_meta(&server, &second).status, 200);
-    let requests = api.wait_for(WAIT, "the member menu", |r| sends(r) == sends_so_far + 2);
-    let last = requests
-        .iter()
-        .rfind(|r| r.path.ends_with("/messages"))
+    // The old number passes to someone else: their own conversation, and the phone alone now
+    // reaches them, not the first user.
+    let b2 = "BR.2222";
+    post(from_contact(Some(phone), b2, "wamid.b1", text("oi")));
+    assert_eq!(said(b2, 1), [WELCOME]);
+    post(meta_text(phone, "wamid.b2", "1"));
+    assert_eq!(said(b2, 2)[1], member);
+    assert_eq!(said(b1, 4).len(), 4, "nothing more for the first user");
+
+    // A conversation begun by phone before Meta sent ids moves to the id when it comes.
+    let (old_phone, b3) = ("5511922221111", "BR.3333");
+    post(meta_text(old_phone, "wamid.c1", "oi"));
+    assert_eq!(said(old_phone, 1), [WELCOME]);
+    post(from_contact(Some(old_phone), b3, "wamid.c2", tap.clone()));
+    assert_eq!(said(b3, 1), [member]);
+    assert!(state(old_phone).is_none());
+    assert_eq!(state(b3).unwrap()["menu"], "member_home");
+
+    // Phone and id, then the id alone, in one webhook (one batch): one conversation.
+    let (phone4, b4) = ("5511911110000", "BR.4444");
+    let mut both: Value =
+        serde_json::from_str(&from_contact(Some(phone4), b4, "wamid.d1", text("oi"))).unwrap();
+    let alone: Value = serde_json::from_str(&from_contact(None, b4, "wamid.d2", tap)).unwrap();
+    let second = alone["entry"][0]["changes"][0]["value"]["messages"][0].clone();
+    both["entry"][0]["changes"][0]["value"]["messages"]
+        .as_array_mut()
         .unwrap()
-        .json();
-    assert_eq!(shown(&last), "Oi, Ana! O que você precisa hoje?", "{last}");
-    assert_eq!(last["recipient"], bsuid, "{last}");
-    let state = db_state(&server.db, &format!("meta:{bsuid}")).expect("the id's state");
-    assert_eq!(state["menu"], "member_home", "{state}");
-    assert_eq!(state["contact"]["phone"], format!("+{phone}"), "{state}");
-    assert!(db_state(&server.db, &format!("meta:{phone}")).is_none());
-    // Later messages by phone alone reach it too.
-    let third = meta_text(phone, "wamid.q3", "menu");
-    assert_eq!(post_meta(&server, &third).status, 200);
-    api.wait_for(WAIT, "the member menu again", |r| {
-        sends(r) == sends_so_far + 3
-    });
-    assert!(db_state(&server.db, &format!("meta:{phone}")).is_none());
+        .push(second);
+    post(both.to_string());
+    assert_eq!(said(b4, 2), [WELCOME, member]);
+    assert!(state(phone4).is_none());
 }
 
 #[test]
@@ -546,9 +542,17 @@ fn every_real_fixture_is_answered_politely_or_recorded() {
     let mut expected = Vec::new(); // (case, contact, what)
     let mut statuses = Vec::new();
     for (n, (case, mut body)) in fixture_cases().into_iter().enumerate() {
-        // The fixtures share message ids and one sender; each case gets its own contact and
-        // ids, so that each is processed (not taken for a retry) and answered on its own.
-        let contact = format!("55119{n:08}");
+        // The fixtures share message ids and one sender; each case gets its own contact (a
+        // phone, and a business-scoped id where the fixture has one) and ids, so that each is
+        // processed (not taken for a retry) and answered on its own.
+        let phone = format!("55119{n:08}");
+        let bsuid = format!("BR.{n}");
+        let has_bsuid = body.to_string().contains("user_id");
+        let contact = if has_bsuid {
+            bsuid.clone()
+        } else {
+            phone.clone()
+        };
         for change in body["entry"]
             .as_array_mut()
             .unwrap()
@@ -557,7 +561,10 @@ fn every_real_fixture_is_answered_politely_or_recorded() {
         {
             let value = &mut change["value"];
             for person in value["contacts"].as_array_mut().into_iter().flatten() {
-                person["wa_id"] = json!(contact);
+                person["wa_id"] = json!(phone);
+                if person.get("user_id").is_some() {
+                    person["user_id"] = json!(bsuid);
+                }
             }
             for (i, message) in value["messages"]
                 .as_array_mut()
@@ -565,7 +572,10 @@ fn every_real_fixture_is_answered_politely_or_recorded() {
                 .flatten()
                 .enumerate()
             {
-                message["from"] = json!(contact);
+                message["from"] = json!(phone);
+                if message.get("from_user_id").is_some() {
+                    message["from_user_id"] = json!(bsuid);
+                }
                 message["id"] = json!(format!("wamid.fixture.{n}.{i}"));
                 // Recorded in 2023: sent now instead, or the 24-hour window (which runs from
                 // the message's own time) would have closed long ago.
@@ -1048,7 +1058,8 @@ fn bad_input_is_refused_and_changes_nothing_and_the_server_goes_on() {
     .to_string();
     let answer = post_meta(&server, &odd);
     assert_eq!(answer.status, 200, "{answer:?}");
-    let replies = wait_for_replies(&api, contact, 1);
+    // Meta gave the business-scoped id too: the reply goes by it.
+    let replies = wait_for_replies(&api, "US.1", 1);
     assert_eq!(shown(&replies[0]), WELCOME);
     assert_eq!(count(&server, "SELECT count(*) FROM statuses"), 0);
     assert_metric(&server, "charla_messages_in_total{channel=\"meta\"}", 1.0);

@@ -159,6 +159,7 @@ fn seeded(id: &str, last_inbound: i64, outbox: Vec<charla::store::Outgoing>) -> 
         outbox,
         reply: None,
         aliases: Vec::new(),
+        replaces: None,
     }
 }
 
@@ -1010,6 +1011,7 @@ fn enqueued_rows_leave_a_state_saved_meanwhile_alone() {
                 outbox: Vec::new(),
                 reply: None,
                 aliases: Vec::new(),
+                replaces: None,
             })
             .unwrap()
     };

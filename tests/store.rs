@@ -40,6 +40,7 @@ fn turn(inbound: Option<&str>, contact: &str, state: State, outbox: Vec<Outgoing
         inbound_id: inbound.map(str::to_string),
         reply: None,
         aliases: Vec::new(),
+        replaces: None,
         contact: contact.to_string(),
         state,
         outbox,

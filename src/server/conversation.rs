@@ -15,7 +15,7 @@ use crate::calls::{self, CallOptions};
 use crate::channels::twilio;
 use crate::runtime::state::{Contact, State};
 use crate::runtime::turn::{Event, Inbound, Message, Output};
-use crate::store::{Outgoing, Store, StoreError, Turn};
+use crate::store::{Outgoing, StoreError, Turn};
 use std::time::{Duration, Instant};
 
 /// How many `call`s one message may lead to (each a separate turn of the engine).
@@ -62,59 +62,72 @@ pub struct Delivery {
     /// When the contact sent the message, by the channel's clock (Meta's `timestamp`); `None`
     /// when the channel does not say (Twilio) or for a release.
     pub sent_at: Option<i64>,
-    /// Another id of the same contact on this channel, to be linked to it: Meta's
-    /// business-scoped user id when the message also gives the phone (see [`same_contact`]).
-    pub other_id: Option<String>,
+    /// The phone's key, to point at this contact from now on (an alias committed with the
+    /// turn): set by [`same_contact`].
+    pub link: Option<String>,
+    /// The key of the conversation this contact had under their phone before Meta gave their
+    /// business-scoped id: it becomes theirs (and is removed from the old key with the turn).
+    /// Set by [`same_contact`].
+    pub moved_from: Option<String>,
 }
 
-/// Makes a delivery name its contact as the store knows it, so that one WhatsApp user is one
-/// conversation whether a message gives their phone, their business-scoped id, or both (Meta
-/// gives both, and only the business-scoped id once the user hides their number behind a
-/// username). Rewrites `delivery.contact.id` to the id the contact's state is kept under, and
-/// leaves in `delivery.other_id` the id still to link to it (committed with the turn as an
-/// alias), if any:
-/// - an id already linked resolves to its contact;
-/// - otherwise the phone keeps the conversation, unless only the business-scoped id has one
-///   (the contact wrote first without their phone), which then keeps it;
-/// - a business-scoped id linked to another phone is linked to the phone given now (a user
-///   who changed numbers starts a new conversation; the id follows the new number).
+/// Whether a Meta contact id is a business-scoped user id (`US.1349…`) rather than a phone
+/// number's digits.
+fn is_business_scoped(id: &str) -> bool {
+    !id.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Finds the conversation of a delivery's contact when it is kept under another key. A
+/// WhatsApp user is keyed by their business-scoped id, which Meta sends with every message and
+/// which stays theirs when they hide their number behind a username, change it, or it passes
+/// to someone else; the phone is an attribute that can change hands. So:
+/// - a message with the business-scoped id is that id's conversation. If the id has none yet
+///   but the phone has one (begun before Meta sent ids), that one moves to the id
+///   (`moved_from`). The phone is pointed at the id (`link`), for messages, `notify` and
+///   releases that give only a phone;
+/// - a message with only a phone (Meta before the ids, a release, `notify`) goes to the
+///   conversation the phone points at, if any: the last user who wrote with that phone.
 ///
-/// `has_state` says whether a key has a state (the worker's batch included).
+/// `resolve` and `has_state` answer for the store and for what the caller has not committed
+/// yet (the worker's batch).
 pub fn same_contact(
-    store: &mut dyn Store,
     delivery: &mut Delivery,
-    mut has_state: impl FnMut(&mut dyn Store, &str) -> Result<bool, StoreError>,
+    mut resolve: impl FnMut(&str) -> Result<Option<String>, StoreError>,
+    mut has_state: impl FnMut(&str) -> Result<bool, StoreError>,
 ) -> Result<(), StoreError> {
     let channel = delivery.channel;
-    let id_of = |key: String| match key.split_once(':') {
-        Some((_, id)) => id.to_string(),
-        None => key,
-    };
     let key = channel.key(&delivery.contact.id);
-    if let Some(canonical) = store.resolve(&key)? {
-        delivery.contact.id = id_of(canonical);
-        delivery.other_id = None;
-        return Ok(());
-    }
-    let Some(other) = delivery.other_id.clone() else {
-        return Ok(());
-    };
-    let other_key = channel.key(&other);
-    if other_key == key {
-        delivery.other_id = None;
-        return Ok(());
-    }
-    match store.resolve(&other_key)? {
-        Some(canonical) if canonical == key => delivery.other_id = None,
-        // Linked to another phone's conversation (the user changed numbers): the phone given
-        // now wins, and the id is linked to it from now on.
-        Some(_) => {}
-        None if !has_state(store, &key)? && has_state(store, &other_key)? => {
-            delivery.other_id = Some(std::mem::replace(&mut delivery.contact.id, other));
+    if !is_business_scoped(&delivery.contact.id) {
+        if let Some(canonical) = resolve(&key)? {
+            if let Some((_, id)) = canonical.split_once(':') {
+                delivery.contact.id = id.to_string();
+            }
         }
-        None => {}
+        return Ok(());
+    }
+    let phone = delivery.contact.phone.trim_start_matches('+');
+    if phone.is_empty() || !phone.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(());
+    }
+    let phone_key = channel.key(phone);
+    if !has_state(&key)? && has_state(&phone_key)? {
+        delivery.moved_from = Some(phone_key.clone());
+    }
+    if resolve(&phone_key)?.as_deref() != Some(key.as_str()) {
+        delivery.link = Some(phone_key);
     }
     Ok(())
+}
+
+/// The state a delivery continues: the one stored under its key or, when none is and the
+/// contact's conversation moves from their phone (`moved_from`), that one, now theirs.
+pub fn adopted(stored: Option<State>, moved: Option<State>, delivery: &Delivery) -> Option<State> {
+    stored.or_else(|| {
+        moved.map(|mut state| {
+            state.contact.id = delivery.contact.id.clone();
+            state
+        })
+    })
 }
 
 /// What became of a delivery.
@@ -136,7 +149,14 @@ pub fn deliver(app: &App, delivery: Delivery) -> Result<Outcome, StoreError> {
     // One trip to the store: a duplicate's first answer, or the contact's state.
     let stored = app.store(|s| match &delivery.id {
         Some(id) if s.seen(id)? => Ok(Err(s.reply(id)?)),
-        _ => s.load(&key).map(Ok),
+        _ => {
+            let stored = s.load(&key)?;
+            let moved = match (&stored, &delivery.moved_from) {
+                (None, Some(old)) => s.load(old)?,
+                _ => None,
+            };
+            Ok(Ok(adopted(stored, moved, &delivery)))
+        }
     })?;
     let stored = match stored {
         Ok(stored) => stored,
@@ -165,7 +185,8 @@ pub fn deliver(app: &App, delivery: Delivery) -> Result<Outcome, StoreError> {
     let has_rows = !rows.is_empty();
     let committed = app.store(|s| {
         s.commit(Turn {
-            aliases: delivery.other_id.iter().map(|id| channel.key(id)).collect(),
+            aliases: delivery.link.iter().cloned().collect(),
+            replaces: delivery.moved_from.clone(),
             inbound_id: delivery.id.clone(),
             contact: key.clone(),
             state,
@@ -411,7 +432,8 @@ mod tests {
             inbound,
             inline: false,
             sent_at,
-            other_id: None,
+            link: None,
+            moved_from: None,
         }
     }
 

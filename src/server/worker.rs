@@ -18,7 +18,7 @@
 
 use super::app::App;
 use super::conversation::{
-    current_state, date_window, deliver, same_contact, written, Delivery, Outcome,
+    adopted, current_state, date_window, deliver, same_contact, written, Delivery, Outcome,
 };
 use super::outbox;
 use crate::runtime::state::State;
@@ -76,15 +76,24 @@ fn process(app: &Arc<App>, batch: Vec<(Delivery, Answer)>) {
     // This batch's newer states, and the inbound ids it already took (with their replies).
     let mut states: HashMap<String, State> = HashMap::new();
     let mut ids: HashMap<String, Option<String>> = HashMap::new();
+    // The phone keys this batch points at business-scoped ids (see `same_contact`).
+    let mut links: HashMap<String, String> = HashMap::new();
     // One reading of the clock (and of the bot's time zone) for the batch: it takes
     // milliseconds at most.
     let clock = crate::clock::now(&app.engine.model().bot.timezone);
     let results = app.with_store(|store| {
         for (mut delivery, answer) in batch {
             let channel = delivery.channel;
-            let known = same_contact(store, &mut delivery, |store, key| {
-                Ok(states.contains_key(key) || store.load(key)?.is_some())
-            });
+            // The batch's own links and states count as the store's: they commit with it.
+            let store_cell = std::cell::RefCell::new(&mut *store);
+            let known = same_contact(
+                &mut delivery,
+                |key| match links.get(key) {
+                    Some(linked) => Ok(Some(linked.clone())),
+                    None => store_cell.borrow_mut().resolve(key),
+                },
+                |key| Ok(states.contains_key(key) || store_cell.borrow_mut().load(key)?.is_some()),
+            );
             if let Err(e) = known {
                 let _ = answer.send(Err(e));
                 continue;
@@ -111,15 +120,23 @@ fn process(app: &Arc<App>, batch: Vec<(Delivery, Answer)>) {
                     continue;
                 }
             }
-            let stored = match states.remove(&key) {
-                Some(state) => Some(state),
-                None => match store.load(&key) {
-                    Ok(stored) => stored,
-                    Err(e) => {
-                        let _ = answer.send(Err(e));
-                        continue;
-                    }
-                },
+            let mut load = |key: &str| match states.remove(key) {
+                Some(state) => Ok(Some(state)),
+                None => store.load(key),
+            };
+            let stored = match load(&key) {
+                Ok(None) if delivery.moved_from.is_some() => {
+                    let old = delivery.moved_from.as_deref().unwrap_or_default();
+                    load(old).map(|moved| adopted(None, moved, &delivery))
+                }
+                other => other,
+            };
+            let stored = match stored {
+                Ok(stored) => stored,
+                Err(e) => {
+                    let _ = answer.send(Err(e));
+                    continue;
+                }
             };
             let Some(state) = current_state(app, stored, &delivery) else {
                 let _ = answer.send(Ok(Outcome::UnknownContact));
@@ -141,8 +158,12 @@ fn process(app: &Arc<App>, batch: Vec<(Delivery, Answer)>) {
                 ids.insert(id.clone(), reply.clone());
             }
             states.insert(key.clone(), next.clone());
+            if let Some(phone_key) = &delivery.link {
+                links.insert(phone_key.clone(), key.clone());
+            }
             turns.push(Turn {
-                aliases: delivery.other_id.iter().map(|id| channel.key(id)).collect(),
+                aliases: delivery.link.iter().cloned().collect(),
+                replaces: delivery.moved_from.clone(),
                 inbound_id: delivery.id,
                 contact: key,
                 state: next,

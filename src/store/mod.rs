@@ -32,9 +32,12 @@ pub struct Turn {
     /// The answer given in the webhook's own HTTP response (Twilio's TwiML), kept with the
     /// inbound id so that a retried delivery gets the same answer (see [`Store::reply`]).
     pub reply: Option<String>,
-    /// Other keys of the same contact, from now on resolved to `contact` (see
-    /// [`Store::resolve`]): a WhatsApp user's business-scoped id beside their phone number.
+    /// Other keys, from now on resolved to `contact` (see [`Store::resolve`]): the phone a
+    /// WhatsApp user last wrote with, beside their business-scoped id.
     pub aliases: Vec<String>,
+    /// A key whose conversation this turn's state continues: its state is removed, and its
+    /// pending outbox rows become `contact`'s (in their order, before this turn's).
+    pub replaces: Option<String>,
 }
 
 /// A reply to enqueue.
@@ -103,8 +106,8 @@ pub trait Store: Send {
     /// The contact's state, or `None` for a contact never seen.
     fn load(&mut self, contact: &str) -> Result<Option<State>, StoreError>;
 
-    /// The key a contact's state is kept under, when `key` is another key of that contact (a
-    /// [`Turn::aliases`] committed before); `None` when it is not.
+    /// The key a contact's state is kept under, when `key` points at it (a [`Turn::aliases`]
+    /// committed before); `None` when it points nowhere.
     fn resolve(&mut self, key: &str) -> Result<Option<String>, StoreError>;
 
     /// Whether the inbound message was already processed (committed).

@@ -9,8 +9,8 @@
 //!   last_error, created_at, sent_at, remote_id)`: `status` is `pending`, `sent` or `failed`
 //!   (given up);
 //! - `statuses(message_id, status, recipient, at, errors, received_at)`: delivery statuses;
-//! - `aliases(alias, contact)`: another key of a contact (a WhatsApp user's business-scoped id
-//!   beside their phone) and the key its state is kept under.
+//! - `aliases(alias, contact)`: a phone's key and the key (a business-scoped id's) of the
+//!   conversation of the WhatsApp user who last wrote with it.
 
 use super::{DeliveryStatus, OutboxRow, Outgoing, Store, StoreError, Turn};
 use crate::runtime::state::State;
@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS statuses (
     received_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS statuses_message ON statuses (message_id);
--- Another key of a contact (a business-scoped id beside the phone) -> the key of its state.
+-- A phone -> the key of the conversation of the WhatsApp user who last wrote with it.
 CREATE TABLE IF NOT EXISTS aliases (
     alias   TEXT PRIMARY KEY NOT NULL,
     contact TEXT NOT NULL
@@ -188,6 +188,16 @@ fn write_turn(tx: &rusqlite::Connection, turn: &Turn) -> Result<(), StoreError> 
     )
     .and_then(|mut stmt| stmt.execute(params![turn.contact, turn.state.to_json()]))
     .map_err(backend)?;
+    if let Some(old) = turn.replaces.as_ref().filter(|old| **old != turn.contact) {
+        tx.prepare_cached("DELETE FROM states WHERE contact = ?1")
+            .and_then(|mut stmt| stmt.execute([old]))
+            .map_err(backend)?;
+        tx.prepare_cached(
+            "UPDATE outbox SET contact = ?2 WHERE contact = ?1 AND status = 'pending'",
+        )
+        .and_then(|mut stmt| stmt.execute(params![old, turn.contact]))
+        .map_err(backend)?;
+    }
     for alias in turn.aliases.iter().filter(|a| **a != turn.contact) {
         tx.prepare_cached("INSERT OR REPLACE INTO aliases (alias, contact) VALUES (?1, ?2)")
             .and_then(|mut stmt| stmt.execute(params![alias, turn.contact]))

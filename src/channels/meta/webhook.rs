@@ -77,10 +77,11 @@ impl Content {
 }
 
 impl InboundMessage {
-    /// The contact's key for the store: the phone if present, else the business-scoped user id
-    /// (`None` when Meta gave neither).
+    /// The contact's key for the store: the business-scoped user id when Meta gives one (it
+    /// stays with the user when their number is hidden, changes or passes to someone else),
+    /// else the phone (`None` when Meta gave neither).
     pub fn contact_id(&self) -> Option<&str> {
-        self.from.as_deref().or(self.user_id.as_deref())
+        self.user_id.as_deref().or(self.from.as_deref())
     }
 }
 

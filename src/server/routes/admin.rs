@@ -73,7 +73,8 @@ async fn release_contact(app: &App, contact: &str) -> Result<Option<String>, Str
             inbound: Inbound::Released,
             inline: false,
             sent_at: None,
-            other_id: None,
+            link: None,
+            moved_from: None,
         };
         let outcome = super::deliver_all(app, vec![release]).await?.pop();
         if !matches!(outcome, Some(Outcome::UnknownContact) | None) {

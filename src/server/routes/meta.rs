@@ -131,7 +131,7 @@ fn delivery(message: &InboundMessage) -> Option<Delivery> {
         inbound: message.content.to_inbound(),
         inline: false,
         sent_at: message.timestamp,
-        // With the phone as the contact's id, the business-scoped id is linked to it.
-        other_id: message.from.as_ref().and(message.user_id.clone()),
+        link: None,
+        moved_from: None,
     })
 }

@@ -114,7 +114,8 @@ async fn process(app: &Arc<App>, message: channel::TwilioMessage) -> Result<Stri
         inbound,
         inline: true,
         sent_at: None,
-        other_id: None,
+        link: None,
+        moved_from: None,
     };
     let outcome = super::deliver_all(app, vec![delivery]).await?.pop();
     let reply = match outcome {
