@@ -362,6 +362,7 @@ fn aliases_resolve_to_the_contact_they_were_committed_with() {
     let dir = TempDir::new("store");
     let mut store = SqliteStore::open(db(&dir)).unwrap();
     assert_eq!(store.resolve("meta:US.1").unwrap(), None);
+    assert!(!store.has_state("meta:5511").unwrap());
     let mut first = turn(Some("m1"), "meta:5511", state("5511"), vec![]);
     first.aliases = vec!["meta:US.1".to_string(), "meta:5511".to_string()];
     store.commit(first).unwrap();
@@ -369,6 +370,8 @@ fn aliases_resolve_to_the_contact_they_were_committed_with() {
         store.resolve("meta:US.1").unwrap().as_deref(),
         Some("meta:5511")
     );
+    assert!(store.has_state("meta:5511").unwrap());
+    assert!(!store.has_state("meta:US.1").unwrap());
     // The contact's own key is no alias of itself.
     assert_eq!(store.resolve("meta:5511").unwrap(), None);
     // A later link of the same id wins; a duplicate turn links nothing.
@@ -385,6 +388,43 @@ fn aliases_resolve_to_the_contact_they_were_committed_with() {
     assert_eq!(
         store.resolve("meta:US.1").unwrap().as_deref(),
         Some("meta:5522")
+    );
+}
+
+/// A turn that `replaces` another key takes its conversation over: the old state is gone and
+/// its pending replies are the new key's, still first in line.
+#[test]
+fn a_turn_that_replaces_a_key_takes_its_state_and_pending_replies() {
+    let dir = TempDir::new("store");
+    let mut store = SqliteStore::open(db(&dir)).unwrap();
+    store
+        .commit(turn(
+            Some("m1"),
+            "meta:5511",
+            state("5511"),
+            vec![reply("5511", "first")],
+        ))
+        .unwrap();
+    let mut moved = turn(
+        Some("m2"),
+        "meta:BR.1",
+        state("BR.1"),
+        vec![reply("BR.1", "second")],
+    );
+    moved.replaces = Some("meta:5511".to_string());
+    moved.aliases = vec!["meta:5511".to_string()];
+    store.commit(moved).unwrap();
+    assert!(!store.has_state("meta:5511").unwrap());
+    assert_eq!(store.load("meta:BR.1").unwrap(), Some(state("BR.1")));
+    assert_eq!(
+        store.resolve("meta:5511").unwrap().as_deref(),
+        Some("meta:BR.1")
+    );
+    let claimed = store.claim(2_000_000_000, 10).unwrap();
+    assert_eq!(payloads(&claimed), ["first", "second"]);
+    assert!(
+        claimed.iter().all(|row| row.contact == "meta:BR.1"),
+        "{claimed:#?}"
     );
 }
 

@@ -92,7 +92,7 @@ fn process(app: &Arc<App>, batch: Vec<(Delivery, Answer)>) {
                     Some(linked) => Ok(Some(linked.clone())),
                     None => store_cell.borrow_mut().resolve(key),
                 },
-                |key| Ok(states.contains_key(key) || store_cell.borrow_mut().load(key)?.is_some()),
+                |key| Ok(states.contains_key(key) || store_cell.borrow_mut().has_state(key)?),
             );
             if let Err(e) = known {
                 let _ = answer.send(Err(e));

@@ -110,6 +110,9 @@ pub trait Store: Send {
     /// committed before); `None` when it points nowhere.
     fn resolve(&mut self, key: &str) -> Result<Option<String>, StoreError>;
 
+    /// Whether the contact has a state (as [`Store::load`] would find, without reading it).
+    fn has_state(&mut self, contact: &str) -> Result<bool, StoreError>;
+
     /// Whether the inbound message was already processed (committed).
     fn seen(&mut self, inbound_id: &str) -> Result<bool, StoreError>;
 

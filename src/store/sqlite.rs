@@ -252,6 +252,13 @@ impl Store for SqliteStore {
             .map_err(backend)
     }
 
+    fn has_state(&mut self, contact: &str) -> Result<bool, StoreError> {
+        self.conn
+            .prepare_cached("SELECT 1 FROM states WHERE contact = ?1")
+            .and_then(|mut stmt| stmt.exists([contact]))
+            .map_err(backend)
+    }
+
     fn seen(&mut self, inbound_id: &str) -> Result<bool, StoreError> {
         self.conn
             .prepare_cached("SELECT 1 FROM inbound WHERE id = ?1")
