@@ -12,7 +12,8 @@
 //! 1. `charla build examples/totalpass --emit binary` (the release charla), timed.
 //! 2. The store is seeded with `--contacts` conversations (default 100,000), each one turn in
 //!    (the contact said "oi" and waits at the welcome menu), written through the same
-//!    `SqliteStore::commit` the server uses.
+//!    `SqliteStore::commit` the server uses. Contacts are as Meta gives them since 2026: a
+//!    business-scoped id (the key) and a phone pointing at it; webhooks carry both.
 //! 3. A fake Graph send API runs in this process (tokio + axum on loopback, one thread): it
 //!    counts the replies the server's senders post and answers like Meta.
 //! 4. Requests are prepared: each contact in turn taps "Sou usuário" (a list reply), then types
@@ -276,9 +277,12 @@ fn seed(root: &Path, db: &Path, contacts: usize) {
     let mut store = SqliteStore::open(db).unwrap();
     let clock = charla::clock::now(&model.bot.timezone);
     for i in 0..contacts {
+        // As Meta's 2026 webhooks give it: a business-scoped id (the key) and the phone, which
+        // points at it.
         let id = phone(i);
+        let user = user_id(i);
         let state = engine.new_state(Contact {
-            id: id.clone(),
+            id: user.clone(),
             name: "Load".to_string(),
             phone: format!("+{id}"),
             language: String::new(),
@@ -287,11 +291,11 @@ fn seed(root: &Path, db: &Path, contacts: usize) {
         store
             .commit(Turn {
                 inbound_id: Some(format!("wamid.seed{i}")),
-                contact: format!("meta:{id}"),
+                contact: format!("meta:{user}"),
                 state,
                 outbox: Vec::new(),
                 reply: None,
-                aliases: Vec::new(),
+                aliases: vec![format!("meta:{id}")],
                 replaces: None,
             })
             .unwrap();
@@ -300,6 +304,11 @@ fn seed(root: &Path, db: &Path, contacts: usize) {
 
 fn phone(i: usize) -> String {
     format!("55119{i:08}")
+}
+
+/// Contact `i`'s business-scoped user id.
+fn user_id(i: usize) -> String {
+    format!("BR.{i:020}")
 }
 
 /// One line per request: `signature<TAB>body`.
@@ -317,15 +326,16 @@ fn write_requests(path: &Path, contacts: usize, rounds: usize) {
                     "list_reply": {"id": "welcome/sou usuario", "title": "Sou usuário"}}})
             };
             // Sent now: the 24-hour window runs from a message's own time.
-            let mut message = serde_json::json!({"from": from, "id": format!("wamid.load{round}x{i}"),
-                "timestamp": sent_at});
+            let user = user_id(i);
+            let mut message = serde_json::json!({"from": from, "from_user_id": user,
+                "id": format!("wamid.load{round}x{i}"), "timestamp": sent_at});
             for (k, v) in content.as_object().unwrap() {
                 message[k] = v.clone();
             }
             let body = serde_json::json!({"object": "whatsapp_business_account", "entry": [{"id": "1",
                 "changes": [{"field": "messages", "value": {"messaging_product": "whatsapp",
                 "metadata": {"display_phone_number": "15550000000", "phone_number_id": "1122334455667"},
-                "contacts": [{"profile": {"name": "Load"}, "wa_id": from}],
+                "contacts": [{"profile": {"name": "Load"}, "wa_id": from, "user_id": user}],
                 "messages": [message]}}]}]})
             .to_string();
             let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
