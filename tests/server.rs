@@ -277,30 +277,6 @@ fn a_contact_known_only_by_a_business_scoped_id_is_answered_by_recipient() {
     assert!(db_state(&server.db, &format!("meta:{bsuid}")).is_some());
 }
 
-/// A Cloud API message from a contact known by `phone` (their `wa_id`, or none when WhatsApp
-/// hides it) and by `bsuid` (their business-scoped `user_id`, which Meta sends always).
-fn from_contact(phone: Option<&str>, bsuid: &str, id: &str, content: Value) -> String {
-    let mut message = json!({"from_user_id": bsuid, "id": id, "timestamp": sent_now()});
-    let mut contact = json!({"profile": {"name": "Ana"}, "user_id": bsuid});
-    if let Some(phone) = phone {
-        message["from"] = json!(phone);
-        contact["wa_id"] = json!(phone);
-    }
-    for (k, v) in content.as_object().unwrap() {
-        message[k] = v.clone();
-    }
-    json!({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "15550000000", "phone_number_id": PHONE_NUMBER_ID},
-            "contacts": [contact],
-            "messages": [message],
-        }}]}],
-    })
-    .to_string()
-}
-
 /// A WhatsApp user is their business-scoped id: one conversation whatever phone a message
 /// gives or hides, and a phone is only ever the last user who wrote with it.
 #[test]
@@ -327,8 +303,8 @@ fn a_business_scoped_id_is_one_conversation_whatever_the_phone() {
     // Phone and id, then the id alone (the number hidden), then the phone alone: one
     // conversation, kept under the id and answered by it.
     let (phone, b1) = ("5511977776666", "BR.1111");
-    post(from_contact(Some(phone), b1, "wamid.a1", text("oi")));
-    post(from_contact(None, b1, "wamid.a2", tap.clone()));
+    post(meta_from(Some(phone), b1, "wamid.a1", text("oi")));
+    post(meta_from(None, b1, "wamid.a2", tap.clone()));
     assert_eq!(said(b1, 2), [WELCOME, member]);
     post(meta_text(phone, "wamid.a3", "menu"));
     assert_eq!(said(b1, 3)[2], member);
@@ -337,7 +313,7 @@ fn a_business_scoped_id_is_one_conversation_whatever_the_phone() {
 
     // A new number for the same user: the same conversation.
     let new_phone = "5511933332222";
-    post(from_contact(Some(new_phone), b1, "wamid.a4", text("menu")));
+    post(meta_from(Some(new_phone), b1, "wamid.a4", text("menu")));
     assert_eq!(said(b1, 4)[3], member);
     assert_eq!(
         state(b1).unwrap()["contact"]["phone"],
@@ -347,7 +323,7 @@ fn a_business_scoped_id_is_one_conversation_whatever_the_phone() {
     // The old number passes to someone else: their own conversation, and the phone alone now
     // reaches them, not the first user.
     let b2 = "BR.2222";
-    post(from_contact(Some(phone), b2, "wamid.b1", text("oi")));
+    post(meta_from(Some(phone), b2, "wamid.b1", text("oi")));
     assert_eq!(said(b2, 1), [WELCOME]);
     post(meta_text(phone, "wamid.b2", "1"));
     assert_eq!(said(b2, 2)[1], member);
@@ -357,16 +333,32 @@ fn a_business_scoped_id_is_one_conversation_whatever_the_phone() {
     let (old_phone, b3) = ("5511922221111", "BR.3333");
     post(meta_text(old_phone, "wamid.c1", "oi"));
     assert_eq!(said(old_phone, 1), [WELCOME]);
-    post(from_contact(Some(old_phone), b3, "wamid.c2", tap.clone()));
+    post(meta_from(Some(old_phone), b3, "wamid.c2", tap.clone()));
     assert_eq!(said(b3, 1), [member]);
     assert!(state(old_phone).is_none());
     assert_eq!(state(b3).unwrap()["menu"], "member_home");
 
+    // What a user left under a phone is not handed to whoever gets the number next: Eva writes
+    // by phone (a member), then with her id alone, then with both (her phone now points at
+    // her id, her old conversation left behind); then the number passes to Fábio.
+    let (eva_phone, eva, fabio) = ("5511900001111", "BR.5555", "BR.6666");
+    post(meta_text(eva_phone, "wamid.e1", "oi"));
+    post(meta_text(eva_phone, "wamid.e2", "1"));
+    assert_eq!(said(eva_phone, 2)[1], member);
+    post(meta_from(None, eva, "wamid.e3", text("oi")));
+    post(meta_from(Some(eva_phone), eva, "wamid.e4", text("menu")));
+    assert_eq!(said(eva, 2).len(), 2);
+    post(meta_from(Some(eva_phone), fabio, "wamid.f1", text("oi")));
+    assert_eq!(said(fabio, 1), [WELCOME]);
+    let fabios = state(fabio).unwrap();
+    assert!(fabios["audience"].is_null(), "{fabios}");
+    assert_eq!(fabios["menu"], "welcome", "{fabios}");
+
     // Phone and id, then the id alone, in one webhook (one batch): one conversation.
     let (phone4, b4) = ("5511911110000", "BR.4444");
     let mut both: Value =
-        serde_json::from_str(&from_contact(Some(phone4), b4, "wamid.d1", text("oi"))).unwrap();
-    let alone: Value = serde_json::from_str(&from_contact(None, b4, "wamid.d2", tap)).unwrap();
+        serde_json::from_str(&meta_from(Some(phone4), b4, "wamid.d1", text("oi"))).unwrap();
+    let alone: Value = serde_json::from_str(&meta_from(None, b4, "wamid.d2", tap)).unwrap();
     let second = alone["entry"][0]["changes"][0]["value"]["messages"][0].clone();
     both["entry"][0]["changes"][0]["value"]["messages"]
         .as_array_mut()

@@ -332,3 +332,79 @@ intent hours {
         replies(r, ANA).iter().any(|t| t == "We open at 9.")
     });
 }
+
+/// What the Graph send API got for a business-scoped id or a phone, in order.
+fn replies_to_either(requests: &[Recorded], who: &[&str]) -> Vec<String> {
+    requests
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == format!("/v23.0/{PHONE_NUMBER_ID}/messages"))
+        .map(Recorded::json)
+        .filter(|body| {
+            who.iter()
+                .any(|w| body["to"] == *w || body["recipient"] == *w)
+        })
+        .map(|body| {
+            body["text"]["body"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect()
+}
+
+/// A phone's conversation is waiting on a call when the user's first message with their
+/// business-scoped id comes: that message waits behind the call, then the conversation moves to
+/// the id, whole. And the other way: while the id's first message waits on its call, a message
+/// that gives the phone alone waits behind it and then reaches the id's conversation.
+#[test]
+fn a_phone_and_its_id_wait_for_each_others_calls() {
+    let Setup {
+        _dir,
+        graph,
+        shop,
+        server,
+    } = setup("calls-keys");
+    let hours = serde_json::json!({"type": "text", "text": {"body": "opening hours"}});
+    let order = serde_json::json!({"type": "text", "text": {"body": "where is my order"}});
+    let ana = "BR.0001";
+    std::thread::scope(|s| {
+        let first =
+            s.spawn(|| post_meta(&server, &meta_text(ANA, "wamid.a1", "where is my order")));
+        wait_for_calls(&shop, 1);
+        let second = post_meta(
+            &server,
+            &meta_from(Some(ANA), ana, "wamid.a2", hours.clone()),
+        );
+        assert_eq!(second.status, 200, "{second:?}");
+        assert_eq!(first.join().unwrap().status, 200);
+    });
+    let requests = graph.wait_for(WAIT, "both of Ana's answers", |r| {
+        replies_to_either(r, &[ANA, ana]).len() >= 2
+    });
+    assert_eq!(
+        replies_to_either(&requests, &[ANA, ana]),
+        [on_its_way("SM1"), HOURS.to_string()],
+        "{requests:#?}"
+    );
+    assert!(db_state(&server.db, &format!("meta:{ANA}")).is_none());
+    assert!(db_state(&server.db, &format!("meta:{ana}")).is_some());
+
+    let bia = "BR.0002";
+    std::thread::scope(|s| {
+        let first = s.spawn(|| post_meta(&server, &meta_from(Some(BIA), bia, "wamid.b1", order)));
+        wait_for_calls(&shop, 2);
+        let second = post_meta(&server, &meta_text(BIA, "wamid.b2", "opening hours"));
+        assert_eq!(second.status, 200, "{second:?}");
+        assert_eq!(first.join().unwrap().status, 200);
+    });
+    let requests = graph.wait_for(WAIT, "both of Bia's answers", |r| {
+        replies_to_either(r, &[BIA, bia]).len() >= 2
+    });
+    assert_eq!(
+        replies_to_either(&requests, &[BIA, bia]),
+        [on_its_way("SM2"), HOURS.to_string()],
+        "{requests:#?}"
+    );
+    assert!(db_state(&server.db, &format!("meta:{BIA}")).is_none());
+    assert!(db_state(&server.db, &format!("meta:{bia}")).is_some());
+}

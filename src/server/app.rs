@@ -46,7 +46,7 @@ impl App {
             wake: (Mutex::new(0), Condvar::new()),
             stopping: AtomicBool::new(false),
             jobs: Mutex::new(None),
-            slow: Mutex::new(SlowQueues::new()),
+            slow: Mutex::new(SlowQueues::default()),
         }
     }
 
@@ -100,37 +100,55 @@ impl App {
 
     /// Whether any contact has deliveries on the slow path (a call in progress).
     pub fn slow_path_busy(&self) -> bool {
-        !lock(&self.slow).is_empty()
+        !lock(&self.slow).queues.is_empty()
     }
 
-    /// Whether the contact has deliveries on the slow path.
-    pub fn on_slow_path(&self, key: &str) -> bool {
-        lock(&self.slow).contains_key(key)
+    /// The slow-path queue a key's deliveries must wait on, if any: its own, or the one of a
+    /// contact it is another key of.
+    pub fn slow_queue_of(&self, key: &str) -> Option<String> {
+        let slow = lock(&self.slow);
+        if slow.queues.contains_key(key) {
+            return Some(key.to_string());
+        }
+        slow.also.get(key).cloned()
     }
 
-    /// Queues a delivery on the contact's slow path; `true` when the contact had none, so the
-    /// caller starts a thread to drain it.
-    pub fn queue_slow(&self, key: &str, delivery: Delivery, answer: Answer) -> bool {
+    /// Queues a delivery on a slow-path queue, with `also` (other keys of its contact) waiting
+    /// on the same queue from now on; `true` when the queue is new, so the caller starts a
+    /// thread to drain it.
+    pub fn queue_slow(
+        &self,
+        queue: &str,
+        also: &[String],
+        delivery: Delivery,
+        answer: Answer,
+    ) -> bool {
         let mut slow = lock(&self.slow);
-        match slow.get_mut(key) {
-            Some(queue) => {
-                queue.push_back((delivery, answer));
+        for other in also.iter().filter(|k| *k != queue) {
+            slow.also.insert(other.clone(), queue.to_string());
+        }
+        match slow.queues.get_mut(queue) {
+            Some(waiting) => {
+                waiting.push_back((delivery, answer));
                 false
             }
             None => {
-                slow.insert(key.to_string(), VecDeque::from([(delivery, answer)]));
+                slow.queues
+                    .insert(queue.to_string(), VecDeque::from([(delivery, answer)]));
                 true
             }
         }
     }
 
-    /// The contact's next slow-path delivery; when there is none, the contact leaves the slow
-    /// path (in the same step, so the worker never queues behind a thread that has ended).
-    pub fn next_slow(&self, key: &str) -> Option<(Delivery, Answer)> {
+    /// The queue's next delivery; when there is none, the queue ends, with the other keys that
+    /// waited on it (in the same step, so the worker never queues behind a thread that has
+    /// ended).
+    pub fn next_slow(&self, queue: &str) -> Option<(Delivery, Answer)> {
         let mut slow = lock(&self.slow);
-        let next = slow.get_mut(key).and_then(VecDeque::pop_front);
+        let next = slow.queues.get_mut(queue).and_then(VecDeque::pop_front);
         if next.is_none() {
-            slow.remove(key);
+            slow.queues.remove(queue);
+            slow.also.retain(|_, q| q != queue);
         }
         next
     }

@@ -82,9 +82,9 @@ fn is_business_scoped(id: &str) -> bool {
 /// which stays theirs when they hide their number behind a username, change it, or it passes
 /// to someone else; the phone is an attribute that can change hands. So:
 /// - a message with the business-scoped id is that id's conversation. If the id has none yet
-///   but the phone has one (begun before Meta sent ids), that one moves to the id
-///   (`moved_from`). The phone is pointed at the id (`link`), for messages, `notify` and
-///   releases that give only a phone;
+///   but the phone has one (begun before Meta sent ids) that no other id has claimed, that one
+///   moves to the id (`moved_from`). The phone is pointed at the id (`link`), for messages,
+///   `notify` and releases that give only a phone;
 /// - a message with only a phone (Meta before the ids, a release, `notify`) goes to the
 ///   conversation the phone points at, if any: the last user who wrote with that phone.
 ///
@@ -110,10 +110,14 @@ pub fn same_contact(
         return Ok(());
     }
     let phone_key = channel.key(phone);
-    if !has_state(&key)? && has_state(&phone_key)? {
+    let points_at = resolve(&phone_key)?;
+    // Only a conversation nobody else has written from with that phone since ids came is this
+    // user's: once the phone pointed at another id, what is left under it was theirs.
+    let unclaimed = points_at.as_ref().is_none_or(|k| *k == key);
+    if unclaimed && !has_state(&key)? && has_state(&phone_key)? {
         delivery.moved_from = Some(phone_key.clone());
     }
-    if resolve(&phone_key)?.as_deref() != Some(key.as_str()) {
+    if points_at.as_deref() != Some(key.as_str()) {
         delivery.link = Some(phone_key);
     }
     Ok(())
@@ -143,7 +147,19 @@ pub enum Outcome {
 
 /// Processes one delivery. Blocking (the store, and the bot's `call`s): run it off the async
 /// threads, and for one contact at a time (the slow path's queue per contact sees to that).
-pub fn deliver(app: &App, delivery: Delivery) -> Result<Outcome, StoreError> {
+pub fn deliver(app: &App, mut delivery: Delivery) -> Result<Outcome, StoreError> {
+    // Which conversation is the contact's is looked up again: the worker did it before this
+    // delivery waited here, and what it waited behind may have linked or moved a key since.
+    delivery.link = None;
+    delivery.moved_from = None;
+    app.store(|s| {
+        let s = std::cell::RefCell::new(s);
+        same_contact(
+            &mut delivery,
+            |key| s.borrow_mut().resolve(key),
+            |key| s.borrow_mut().has_state(key),
+        )
+    })?;
     let channel = delivery.channel;
     let key = channel.key(&delivery.contact.id);
     // One trip to the store: a duplicate's first answer, or the contact's state.

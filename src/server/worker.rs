@@ -39,8 +39,15 @@ pub struct Job {
     pub deliveries: Vec<(Delivery, Answer)>,
 }
 
-/// Contacts with deliveries on the slow path, each with the ones waiting there in order.
-pub type SlowQueues = HashMap<String, VecDeque<(Delivery, Answer)>>;
+/// Contacts with deliveries on the slow path, each with the ones waiting there in order, and
+/// the other keys of those contacts (a phone being linked to, or moving to, a business-scoped
+/// id), which wait on the same queue.
+#[derive(Default)]
+pub struct SlowQueues {
+    pub queues: HashMap<String, VecDeque<(Delivery, Answer)>>,
+    /// Another key -> the queue it waits on.
+    pub also: HashMap<String, String>,
+}
 
 /// Runs until every sender of jobs is gone.
 pub fn run(app: Arc<App>, jobs: std::sync::mpsc::Receiver<Job>) {
@@ -99,8 +106,14 @@ fn process(app: &Arc<App>, batch: Vec<(Delivery, Answer)>) {
                 continue;
             }
             let key = channel.key(&delivery.contact.id);
-            if app.on_slow_path(&key) {
-                to_slow_path(app, key, delivery, answer);
+            // The contact's other key (the phone being linked or moving) may be on the slow
+            // path too: then this delivery waits there as well, behind it.
+            let busy = std::iter::once(&key)
+                .chain(delivery.link.iter())
+                .chain(delivery.moved_from.iter())
+                .find_map(|k| app.slow_queue_of(k));
+            if let Some(queue) = busy {
+                to_slow_path(app, queue, delivery, answer);
                 continue;
             }
             if let Some(id) = &delivery.id {
@@ -189,9 +202,17 @@ fn process(app: &Arc<App>, batch: Vec<(Delivery, Answer)>) {
     }
 }
 
-/// Queues a delivery on its contact's slow path, starting one if the contact has none.
+/// Queues a delivery on a slow-path queue (its contact's, or the one its contact's other key
+/// waits on), starting one if there is none. The delivery's other keys (a phone being linked
+/// or moving) wait on the same queue until it ends, so that nothing of theirs overtakes it.
 fn to_slow_path(app: &Arc<App>, key: String, delivery: Delivery, answer: Answer) {
-    if app.queue_slow(&key, delivery, answer) {
+    let also: Vec<String> = delivery
+        .link
+        .iter()
+        .chain(delivery.moved_from.iter())
+        .cloned()
+        .collect();
+    if app.queue_slow(&key, &also, delivery, answer) {
         let app = app.clone();
         std::thread::spawn(move || drain_slow_path(&app, &key));
     }

@@ -388,6 +388,30 @@ pub fn meta_text(from: &str, id: &str, text: &str) -> String {
     )
 }
 
+/// A Cloud API message from a contact known by `phone` (their `wa_id`, or none when WhatsApp
+/// hides it) and by `bsuid` (their business-scoped `user_id`, which Meta sends always).
+pub fn meta_from(phone: Option<&str>, bsuid: &str, id: &str, content: serde_json::Value) -> String {
+    let mut message = serde_json::json!({"from_user_id": bsuid, "id": id, "timestamp": sent_now()});
+    let mut contact = serde_json::json!({"profile": {"name": "Ana"}, "user_id": bsuid});
+    if let Some(phone) = phone {
+        message["from"] = serde_json::json!(phone);
+        contact["wa_id"] = serde_json::json!(phone);
+    }
+    for (k, v) in content.as_object().unwrap() {
+        message[k] = v.clone();
+    }
+    serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550000000", "phone_number_id": PHONE_NUMBER_ID},
+            "contacts": [contact],
+            "messages": [message],
+        }}]}],
+    })
+    .to_string()
+}
+
 /// A Cloud API webhook body with one interactive reply (a button or a list row).
 pub fn meta_reply(from: &str, id: &str, reply_id: &str, title: &str) -> String {
     meta_message(
