@@ -311,6 +311,16 @@ fn a_business_scoped_id_is_one_conversation_whatever_the_phone() {
     assert!(state(phone).is_none());
     assert_eq!(state(b1).unwrap()["contact"]["phone"], format!("+{phone}"));
 
+    // A release by phone releases the id's conversation, and says so.
+    let bearer = format!("Bearer {ADMIN_TOKEN}");
+    let released = release(
+        &server,
+        Some(&bearer),
+        &json!({"contact": format!("+{phone}")}).to_string(),
+    );
+    assert_eq!(released.status, 200, "{released:?}");
+    assert_eq!(released.body, format!("released meta:{b1}\n"));
+
     // A new number for the same user: the same conversation.
     let new_phone = "5511933332222";
     post(meta_from(Some(new_phone), b1, "wamid.a4", text("menu")));

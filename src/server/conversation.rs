@@ -137,8 +137,12 @@ pub fn adopted(stored: Option<State>, moved: Option<State>, delivery: &Delivery)
 /// What became of a delivery.
 #[derive(Debug)]
 pub enum Outcome {
-    /// Processed now: the TwiML answer when the delivery was `inline`.
-    Processed { reply: Option<String> },
+    /// Processed now: the TwiML answer when the delivery was `inline`, and the key of the
+    /// conversation it went to (which a phone may point at).
+    Processed {
+        reply: Option<String>,
+        contact: String,
+    },
     /// Processed before (a retried webhook): nothing changed; the first answer again.
     Duplicate { reply: Option<String> },
     /// A release for a contact the store does not know.
@@ -223,7 +227,10 @@ pub fn deliver(app: &App, mut delivery: Delivery) -> Result<Outcome, StoreError>
     if has_rows {
         app.wake_senders();
     }
-    Ok(Outcome::Processed { reply })
+    Ok(Outcome::Processed {
+        reply,
+        contact: key,
+    })
 }
 
 /// Dates the window by when the contact sent the message rather than when it reached the

@@ -178,14 +178,17 @@ fn process(app: &Arc<App>, batch: Vec<(Delivery, Answer)>) {
                 aliases: delivery.link.iter().cloned().collect(),
                 replaces: delivery.moved_from.clone(),
                 inbound_id: delivery.id,
-                contact: key,
+                contact: key.clone(),
                 state: next,
                 outbox: rows,
                 reply: reply.clone(),
             });
             made.push(Made {
                 answer,
-                outcome: Outcome::Processed { reply },
+                outcome: Outcome::Processed {
+                    reply,
+                    contact: key,
+                },
             });
         }
         if turns.is_empty() {

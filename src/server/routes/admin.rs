@@ -76,9 +76,11 @@ async fn release_contact(app: &App, contact: &str) -> Result<Option<String>, Str
             link: None,
             moved_from: None,
         };
-        let outcome = super::deliver_all(app, vec![release]).await?.pop();
-        if !matches!(outcome, Some(Outcome::UnknownContact) | None) {
-            return Ok(Some(channel.key(&id)));
+        match super::deliver_all(app, vec![release]).await?.pop() {
+            // The conversation's own key: a phone may point at a business-scoped id's.
+            Some(Outcome::Processed { contact, .. }) => return Ok(Some(contact)),
+            Some(Outcome::Duplicate { .. }) => return Ok(Some(channel.key(&id))),
+            Some(Outcome::UnknownContact) | None => {}
         }
     }
     Ok(None)

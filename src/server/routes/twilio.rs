@@ -119,7 +119,7 @@ async fn process(app: &Arc<App>, message: channel::TwilioMessage) -> Result<Stri
     };
     let outcome = super::deliver_all(app, vec![delivery]).await?.pop();
     let reply = match outcome {
-        Some(Outcome::Processed { reply }) => {
+        Some(Outcome::Processed { reply, .. }) => {
             let reply = reply.unwrap_or_else(|| EMPTY.to_string());
             app.metrics.messages_in.get_or_create(&label).inc();
             let sent = reply.matches("<Message>").count() as u64;
