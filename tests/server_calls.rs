@@ -407,4 +407,39 @@ fn a_phone_and_its_id_wait_for_each_others_calls() {
     );
     assert!(db_state(&server.db, &format!("meta:{BIA}")).is_none());
     assert!(db_state(&server.db, &format!("meta:{bia}")).is_some());
+
+    // A phone's call, then the user's first message with their id (it waits behind the call),
+    // then one with the id alone: that one waits too, and everything stays in order.
+    let (cai_phone, cai) = ("5511900000003", "BR.0003");
+    std::thread::scope(|s| {
+        let first = s.spawn(|| {
+            post_meta(
+                &server,
+                &meta_text(cai_phone, "wamid.c1", "where is my order"),
+            )
+        });
+        wait_for_calls(&shop, 3);
+        let second = s.spawn(|| {
+            post_meta(
+                &server,
+                &meta_from(Some(cai_phone), cai, "wamid.c2", hours.clone()),
+            )
+        });
+        // Long enough for the second to be queued behind the call (which answers in 700 ms).
+        std::thread::sleep(Duration::from_millis(200));
+        let third = post_meta(&server, &meta_from(None, cai, "wamid.c3", hours.clone()));
+        assert_eq!(third.status, 200, "{third:?}");
+        assert_eq!(second.join().unwrap().status, 200);
+        assert_eq!(first.join().unwrap().status, 200);
+    });
+    let requests = graph.wait_for(WAIT, "Cai's three answers", |r| {
+        replies_to_either(r, &[cai_phone, cai]).len() >= 3
+    });
+    assert_eq!(
+        replies_to_either(&requests, &[cai_phone, cai]),
+        [on_its_way("SM3"), HOURS.to_string(), HOURS.to_string()],
+        "{requests:#?}"
+    );
+    assert!(db_state(&server.db, &format!("meta:{cai_phone}")).is_none());
+    assert!(db_state(&server.db, &format!("meta:{cai}")).is_some());
 }

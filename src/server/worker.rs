@@ -206,14 +206,15 @@ fn process(app: &Arc<App>, batch: Vec<(Delivery, Answer)>) {
 }
 
 /// Queues a delivery on a slow-path queue (its contact's, or the one its contact's other key
-/// waits on), starting one if there is none. The delivery's other keys (a phone being linked
-/// or moving) wait on the same queue until it ends, so that nothing of theirs overtakes it.
+/// waits on), starting one if there is none. The delivery's keys (its own, and a phone being
+/// linked or moving) wait on the same queue until it ends, so that nothing of theirs overtakes
+/// it.
 fn to_slow_path(app: &Arc<App>, key: String, delivery: Delivery, answer: Answer) {
-    let also: Vec<String> = delivery
-        .link
-        .iter()
-        .chain(delivery.moved_from.iter())
-        .cloned()
+    // Its own key too, when it waits on another key's queue: the user's next message may come
+    // by that key alone, and must not overtake this one.
+    let also: Vec<String> = std::iter::once(delivery.channel.key(&delivery.contact.id))
+        .chain(delivery.link.iter().cloned())
+        .chain(delivery.moved_from.iter().cloned())
         .collect();
     if app.queue_slow(&key, &also, delivery, answer) {
         let app = app.clone();
