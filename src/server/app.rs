@@ -124,8 +124,11 @@ impl App {
         answer: Answer,
     ) -> bool {
         let mut slow = lock(&self.slow);
+        // A key already waiting on a live queue keeps it (entries of ended queues are gone).
         for other in also.iter().filter(|k| *k != queue) {
-            slow.also.insert(other.clone(), queue.to_string());
+            slow.also
+                .entry(other.clone())
+                .or_insert_with(|| queue.to_string());
         }
         match slow.queues.get_mut(queue) {
             Some(waiting) => {

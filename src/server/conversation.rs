@@ -101,6 +101,9 @@ pub fn same_contact(
         if let Some(canonical) = resolve(&key)? {
             if let Some((_, id)) = canonical.split_once(':') {
                 delivery.contact.id = id.to_string();
+                // The phone brought us here; it links nothing (a later look-up of this
+                // delivery must not point the phone back at this id).
+                delivery.contact.phone.clear();
             }
         }
         return Ok(());
@@ -121,6 +124,21 @@ pub fn same_contact(
         delivery.link = Some(phone_key);
     }
     Ok(())
+}
+
+/// Looks a waiting delivery's contact up again in the store: the worker did it before the
+/// delivery waited on the slow path, and what it waited behind may have linked or moved a key.
+pub fn look_up_again(app: &App, delivery: &mut Delivery) -> Result<(), StoreError> {
+    delivery.link = None;
+    delivery.moved_from = None;
+    app.store(|s| {
+        let s = std::cell::RefCell::new(s);
+        same_contact(
+            delivery,
+            |key| s.borrow_mut().resolve(key),
+            |key| s.borrow_mut().has_state(key),
+        )
+    })
 }
 
 /// The state a delivery continues: the one stored under its key or, when none is and the
@@ -151,19 +169,7 @@ pub enum Outcome {
 
 /// Processes one delivery. Blocking (the store, and the bot's `call`s): run it off the async
 /// threads, and for one contact at a time (the slow path's queue per contact sees to that).
-pub fn deliver(app: &App, mut delivery: Delivery) -> Result<Outcome, StoreError> {
-    // Which conversation is the contact's is looked up again: the worker did it before this
-    // delivery waited here, and what it waited behind may have linked or moved a key since.
-    delivery.link = None;
-    delivery.moved_from = None;
-    app.store(|s| {
-        let s = std::cell::RefCell::new(s);
-        same_contact(
-            &mut delivery,
-            |key| s.borrow_mut().resolve(key),
-            |key| s.borrow_mut().has_state(key),
-        )
-    })?;
+pub fn deliver(app: &App, delivery: Delivery) -> Result<Outcome, StoreError> {
     let channel = delivery.channel;
     let key = channel.key(&delivery.contact.id);
     // One trip to the store: a duplicate's first answer, or the contact's state.
@@ -436,7 +442,7 @@ fn count_events(app: &App, outputs: &[Output]) {
 
 #[cfg(test)]
 mod tests {
-    use super::{date_window, Channel, Delivery};
+    use super::{date_window, same_contact, Channel, Delivery};
     use crate::runtime::state::{Contact, State};
     use crate::runtime::turn::Inbound;
 
@@ -458,6 +464,50 @@ mod tests {
             link: None,
             moved_from: None,
         }
+    }
+
+    fn meta(id: &str, phone: &str) -> Delivery {
+        let mut delivery = delivery(Inbound::Text("oi".to_string()), None);
+        delivery.contact.id = id.to_string();
+        delivery.contact.phone = phone.to_string();
+        delivery
+    }
+
+    #[test]
+    fn a_business_scoped_id_is_the_conversation_and_its_phone_points_at_it() {
+        let none = |_: &str| Ok(None);
+        // Id and phone, nothing known: the id's conversation; the phone to point at it.
+        let mut d = meta("BR.1", "+5511");
+        same_contact(&mut d, none, |_| Ok(false)).unwrap();
+        assert_eq!(
+            (d.contact.id.as_str(), d.link.as_deref()),
+            ("BR.1", Some("meta:5511"))
+        );
+        assert_eq!(d.moved_from, None);
+        // The phone has a conversation nobody claimed: it moves.
+        let mut d = meta("BR.1", "+5511");
+        same_contact(&mut d, none, |k| Ok(k == "meta:5511")).unwrap();
+        assert_eq!(d.moved_from.as_deref(), Some("meta:5511"));
+        // The phone points at someone else: their leftovers stay, the phone is re-pointed.
+        let mut d = meta("BR.1", "+5511");
+        let elsewhere = |k: &str| Ok((k == "meta:5511").then(|| "meta:BR.9".to_string()));
+        same_contact(&mut d, elsewhere, |k| Ok(k == "meta:5511")).unwrap();
+        assert_eq!((d.moved_from, d.link.as_deref()), (None, Some("meta:5511")));
+        // Already linked: nothing to write.
+        let mut d = meta("BR.1", "+5511");
+        let linked = |k: &str| Ok((k == "meta:5511").then(|| "meta:BR.1".to_string()));
+        same_contact(&mut d, linked, |_| Ok(true)).unwrap();
+        assert_eq!((d.moved_from, d.link), (None, None));
+        // A phone alone goes where it points, and links nothing when looked up again later,
+        // even after the phone has passed to someone else.
+        let mut d = meta("5511", "+5511");
+        same_contact(&mut d, linked, |_| Ok(true)).unwrap();
+        assert_eq!(
+            (d.contact.id.as_str(), d.contact.phone.as_str()),
+            ("BR.1", "")
+        );
+        same_contact(&mut d, elsewhere, |_| Ok(true)).unwrap();
+        assert_eq!((d.contact.id.as_str(), d.link), ("BR.1", None));
     }
 
     #[test]

@@ -18,7 +18,8 @@
 
 use super::app::App;
 use super::conversation::{
-    adopted, current_state, date_window, deliver, same_contact, written, Delivery, Outcome,
+    adopted, current_state, date_window, deliver, look_up_again, same_contact, written, Delivery,
+    Outcome,
 };
 use super::outbox;
 use crate::runtime::state::State;
@@ -223,8 +224,19 @@ fn to_slow_path(app: &Arc<App>, key: String, delivery: Delivery, answer: Answer)
 }
 
 /// Delivers a contact's slow-path queue in order, until it is empty.
-fn drain_slow_path(app: &App, key: &str) {
-    while let Some((delivery, answer)) = app.next_slow(key) {
+fn drain_slow_path(app: &Arc<App>, key: &str) {
+    while let Some((mut delivery, answer)) = app.next_slow(key) {
+        if let Err(e) = look_up_again(app, &mut delivery) {
+            let _ = answer.send(Err(e));
+            continue;
+        }
+        // Found to be another key's conversation, which has a queue of its own running: it
+        // waits there, so that one conversation never runs on two threads.
+        let now_key = delivery.channel.key(&delivery.contact.id);
+        if let Some(other) = app.slow_queue_of(&now_key).filter(|q| q != key) {
+            to_slow_path(app, other, delivery, answer);
+            continue;
+        }
         // As in the worker: a panic answers this delivery with an error (the channel delivers
         // it again) and the contact's queue goes on, rather than waiting forever.
         let delivered =
