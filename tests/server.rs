@@ -234,22 +234,7 @@ fn a_contact_known_only_by_a_business_scoped_id_is_answered_by_recipient() {
     let api = FakeApi::start();
     let server = totalpass(&dir, &api);
     let bsuid = "US.13491208655302741918";
-    let body = |id: &str, content: Value| {
-        let mut message = json!({"from_user_id": bsuid, "id": id, "timestamp": sent_now()});
-        for (k, v) in content.as_object().unwrap() {
-            message[k] = v.clone();
-        }
-        json!({
-            "object": "whatsapp_business_account",
-            "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
-                "messaging_product": "whatsapp",
-                "metadata": {"display_phone_number": "15550000000", "phone_number_id": PHONE_NUMBER_ID},
-                "contacts": [{"profile": {"name": "Ana"}, "user_id": bsuid}],
-                "messages": [message],
-            }}]}],
-        })
-        .to_string()
-    };
+    let body = |id: &str, content: Value| meta_from(None, bsuid, id, content);
     let hello = body("wamid.b1", json!({"type": "text", "text": {"body": "oi"}}));
     assert_eq!(post_meta(&server, &hello).status, 200);
     let tap = body(

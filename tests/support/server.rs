@@ -397,19 +397,7 @@ pub fn meta_from(phone: Option<&str>, bsuid: &str, id: &str, content: serde_json
         message["from"] = serde_json::json!(phone);
         contact["wa_id"] = serde_json::json!(phone);
     }
-    for (k, v) in content.as_object().unwrap() {
-        message[k] = v.clone();
-    }
-    serde_json::json!({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "15550000000", "phone_number_id": PHONE_NUMBER_ID},
-            "contacts": [contact],
-            "messages": [message],
-        }}]}],
-    })
-    .to_string()
+    webhook(contact, message, content)
 }
 
 /// A Cloud API webhook body with one interactive reply (a button or a list row).
@@ -425,7 +413,18 @@ pub fn meta_reply(from: &str, id: &str, reply_id: &str, title: &str) -> String {
 }
 
 fn meta_message(from: &str, id: &str, content: serde_json::Value) -> String {
-    let mut message = serde_json::json!({"from": from, "id": id, "timestamp": sent_now()});
+    let message = serde_json::json!({"from": from, "id": id, "timestamp": sent_now()});
+    let contact = serde_json::json!({"profile": {"name": "Ana"}, "wa_id": from});
+    webhook(contact, message, content)
+}
+
+/// A Cloud API webhook body with one message (`message` with `content`'s fields added) from
+/// `contact`.
+fn webhook(
+    contact: serde_json::Value,
+    mut message: serde_json::Value,
+    content: serde_json::Value,
+) -> String {
     for (k, v) in content.as_object().unwrap() {
         message[k] = v.clone();
     }
@@ -434,7 +433,7 @@ fn meta_message(from: &str, id: &str, content: serde_json::Value) -> String {
         "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
             "messaging_product": "whatsapp",
             "metadata": {"display_phone_number": "15550000000", "phone_number_id": PHONE_NUMBER_ID},
-            "contacts": [{"profile": {"name": "Ana"}, "wa_id": from}],
+            "contacts": [contact],
             "messages": [message],
         }}]}],
     })
