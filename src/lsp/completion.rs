@@ -9,37 +9,11 @@
 
 use super::index::{Declares, Index};
 use crate::policy::Policy;
+use crate::syntax::words::{
+    CONTACT, EXPECT, INTENT_ONLY, ITEMS, MENU, SETTINGS, STEPS, TEMPLATE, TEST,
+};
 use lsp_types::{CompletionItem, CompletionItemKind};
 
-/// The words that start an item (LANGUAGE.md section 3).
-const ITEMS: &[&str] = &["bot", "audience", "menu", "intent", "template", "test"];
-/// The settings of a `bot` block.
-const SETTINGS: &[&str] = &[
-    "business",
-    "language",
-    "policy",
-    "start",
-    "fallback",
-    "handoff_message",
-    "api",
-    "support",
-    "opt_out",
-    "list_button",
-    "timezone",
-    "session",
-    "approval",
-];
-/// The steps (LANGUAGE.md section 4).
-const STEPS: &[&str] = &["say", "ask", "call", "set", "if", "goto", "handoff", "end"];
-/// What a menu holds: options and the steps allowed in a menu.
-const MENU: &[&str] = &["say", "option", "set", "call", "if"];
-const INTENT_ONLY: &[&str] = &["examples", "category"];
-const TEMPLATE: &[&str] = &["category", "language", "header", "body", "footer", "button"];
-const TEST: &[&str] = &["contact", "mock", "user", "expect", "bot", "agent"];
-const CONTACT: &[&str] = &["name", "phone", "audience", "language"];
-const EXPECT: &[&str] = &[
-    "menu", "intent", "audience", "handoff", "end", "opt_in", "opt_out", "fallback",
-];
 const ASK_TYPES: &[&str] = &[
     "text", "number", "digits", "date", "email", "phone", "rating", "yes_no", "choice",
 ];
@@ -412,18 +386,6 @@ mod tests {
         assert!(!labels("menu m {\n  ").contains(&"goto".to_string()));
         assert!(labels("intent i {\n  if x {\n    ").contains(&"goto".to_string()));
         assert!(labels("test \"t\" {\n  contact { name \"A\"\n    ").contains(&"phone".to_string()));
-    }
-
-    /// The words offered to start items and steps are the grammar's keywords
-    /// (`syntax::KEYWORDS`): a keyword added to one list and not the other shows here.
-    #[test]
-    fn offered_items_and_steps_are_keywords() {
-        for word in ITEMS.iter().chain(STEPS).chain(MENU).chain(INTENT_ONLY) {
-            assert!(
-                crate::syntax::KEYWORDS.contains(word),
-                "`{word}` is offered but is not in syntax::KEYWORDS"
-            );
-        }
     }
 
     #[test]

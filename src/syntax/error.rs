@@ -49,53 +49,6 @@ pub enum Found {
 
 const STEPS: &str = "a step such as `say`, `ask`, `call`, `set`, `if`, `goto`, `handoff` or `end`";
 
-/// The keywords that may start a statement, for "did you mean" on a misspelt one.
-const STATEMENT_WORDS: &[&str] = &[
-    "say",
-    "ask",
-    "call",
-    "set",
-    "if",
-    "goto",
-    "handoff",
-    "end",
-    "option",
-    "examples",
-    "category",
-    "business",
-    "language",
-    "policy",
-    "start",
-    "fallback",
-    "handoff_message",
-    "api",
-    "support",
-    "opt_out",
-    "list_button",
-    "timezone",
-    "session",
-    "approval",
-    "header",
-    "body",
-    "footer",
-    "button",
-    "contact",
-    "mock",
-    "user",
-    "expect",
-    "bot",
-    "agent",
-    "audience",
-    "menu",
-    "intent",
-    "template",
-    "test",
-    "name",
-    "phone",
-    "opt_in",
-    "else",
-];
-
 impl SyntaxError {
     pub fn to_diagnostic(&self) -> Diagnostic {
         match self {
@@ -185,7 +138,7 @@ fn unexpected(span: Span, expected: &[Rule], found: &Found) -> Diagnostic {
         if help.is_none()
             && expected.len() == 1
             && expected.contains(&Rule::line_end)
-            && STATEMENT_WORDS.contains(&t.as_str())
+            && super::words::statement_words().any(|w| w == t.as_str())
         {
             help = Some(format!("two statements never share a line: put `{t}` and what follows on a line of its own"));
         }
@@ -249,7 +202,7 @@ fn expected_words(expected: &[Rule]) -> (Vec<String>, Vec<&'static str>) {
             STEPS
         };
         words.push(place.to_string());
-        keywords.extend(STATEMENT_WORDS);
+        keywords.extend(super::words::statement_words());
     }
     for rule in expected {
         // Where a statement may start, a blank line may too: naming it only adds noise.

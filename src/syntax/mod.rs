@@ -9,6 +9,7 @@ mod lower;
 pub mod parser;
 pub mod scan;
 pub mod strings;
+pub mod words;
 
 pub use error::{Found, SyntaxError};
 
