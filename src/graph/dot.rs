@@ -19,12 +19,8 @@ pub fn render(graph: &Graph) -> String {
         let _ = writeln!(out, "  label={}", quote(&graph.title));
     }
     let groups = graph.audience_groups();
-    let grouped: std::collections::HashSet<usize> =
-        groups.iter().flat_map(|(_, m)| m.iter().copied()).collect();
-    for (i, node) in graph.nodes.iter().enumerate() {
-        if !grouped.contains(&i) {
-            let _ = writeln!(out, "  {}", node_line(node));
-        }
+    for node in graph.ungrouped() {
+        let _ = writeln!(out, "  {}", node_line(node));
     }
     for (g, (audiences, members)) in groups.iter().enumerate() {
         let (fill, stroke) = audiences
@@ -43,15 +39,9 @@ pub fn render(graph: &Graph) -> String {
         }
         out.push_str("  }\n");
     }
-    for edge in &graph.edges {
-        let (Some(from), Some(to)) = (graph.nodes.get(edge.from), graph.nodes.get(edge.to)) else {
-            continue;
-        };
+    for (edge, from, to) in graph.joined_edges() {
         let mut attrs = Vec::new();
-        let mut label: Vec<String> = edge.label.iter().cloned().collect();
-        if let Some(sets) = &edge.sets_audience {
-            label.push(format!("(sets {sets})"));
-        }
+        let label = edge.label_lines();
         if !label.is_empty() {
             attrs.push(format!("label={}", quote_lines(&label)));
         }

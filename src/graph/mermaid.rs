@@ -15,12 +15,8 @@ pub fn render(graph: &Graph) -> String {
     }
     out.push_str("flowchart LR\n");
     let groups = graph.audience_groups();
-    let grouped: std::collections::HashSet<usize> =
-        groups.iter().flat_map(|(_, m)| m.iter().copied()).collect();
-    for (i, node) in graph.nodes.iter().enumerate() {
-        if !grouped.contains(&i) {
-            let _ = writeln!(out, "  {}", node_line(node));
-        }
+    for node in graph.ungrouped() {
+        let _ = writeln!(out, "  {}", node_line(node));
     }
     for (g, (audiences, members)) in groups.iter().enumerate() {
         let _ = writeln!(
@@ -35,19 +31,13 @@ pub fn render(graph: &Graph) -> String {
         }
         out.push_str("  end\n");
     }
-    for edge in &graph.edges {
-        let (Some(from), Some(to)) = (graph.nodes.get(edge.from), graph.nodes.get(edge.to)) else {
-            continue;
-        };
+    for (edge, from, to) in graph.joined_edges() {
         let arrow = match edge.kind {
             EdgeKind::Start => "==>",
             EdgeKind::Option | EdgeKind::Button => "-->",
             EdgeKind::Step => "-.->",
         };
-        let mut label: Vec<String> = edge.label.iter().map(|l| text(l)).collect();
-        if let Some(sets) = &edge.sets_audience {
-            label.push(format!("(sets {})", text(sets)));
-        }
+        let label: Vec<String> = edge.label_lines().iter().map(|l| text(l)).collect();
         if label.is_empty() {
             let _ = writeln!(out, "  {} {arrow} {}", from.id, to.id);
         } else {

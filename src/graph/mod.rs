@@ -136,6 +136,18 @@ pub struct Edge {
     pub sets_audience: Option<String>,
 }
 
+impl Edge {
+    /// What the text formats write on the edge, line by line (each format escapes them): the
+    /// label, and `(sets A)` for an option that sets an audience.
+    pub fn label_lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self.label.iter().cloned().collect();
+        if let Some(sets) = &self.sets_audience {
+            lines.push(format!("(sets {sets})"));
+        }
+        lines
+    }
+}
+
 impl Graph {
     /// The graph of one bot: its sources, their syntax trees (as `compile` returns them) and
     /// every diagnostic found.
@@ -201,6 +213,18 @@ impl Graph {
         self.nodes
             .iter()
             .find(|n| n.name == name && matches!(n.kind, NodeKind::Menu | NodeKind::Intent))
+    }
+
+    /// The nodes in no audience group, in order (the text formats write them first).
+    pub fn ungrouped(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.iter().filter(|node| node.audiences.is_empty())
+    }
+
+    /// The edges with the nodes at their two ends.
+    pub fn joined_edges(&self) -> impl Iterator<Item = (&Edge, &Node, &Node)> {
+        self.edges
+            .iter()
+            .filter_map(|edge| Some((edge, self.nodes.get(edge.from)?, self.nodes.get(edge.to)?)))
     }
 
     /// The groups of nodes restricted to the same audiences, in the order their audience sets
