@@ -25,19 +25,27 @@ pub struct ChatOptions {
     /// Print one JSON object per bot message and per state change
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    contact: ContactOptions,
+}
+
+/// Who is talking to the bot, and what answers its calls: the same for `chat` and `preview`
+/// (where the page can change the contact).
+#[derive(clap::Args)]
+pub struct ContactOptions {
     /// Answer `call`s from a file of `mock` lines (as in tests) instead of the real API
     /// (without it, calls go to the bot's `api` over the network, 5 s at most)
     #[arg(long)]
-    mock: Option<PathBuf>,
+    pub mock: Option<PathBuf>,
     /// Start as a contact in this audience
     #[arg(long)]
-    audience: Option<String>,
+    pub audience: Option<String>,
     /// The contact's phone
     #[arg(long, default_value = "+10000000000")]
-    phone: String,
+    pub phone: String,
     /// The contact's profile name
     #[arg(long, default_value = "Test")]
-    contact_name: String,
+    pub contact_name: String,
 }
 
 pub fn run(args: ChatArgs) -> u8 {
@@ -52,7 +60,7 @@ pub fn run(args: ChatArgs) -> u8 {
 
 /// The conversation itself: one line of standard input per message, until it ends.
 pub fn converse(model: &crate::model::Model, args: &ChatOptions) -> u8 {
-    let mocks = match &args.mock {
+    let mocks = match &args.contact.mock {
         Some(path) => match super::mocks::read(path, model) {
             Ok(mocks) => mocks,
             Err(message) => {
@@ -62,7 +70,7 @@ pub fn converse(model: &crate::model::Model, args: &ChatOptions) -> u8 {
         },
         None => Vec::new(),
     };
-    if let Some(audience) = &args.audience {
+    if let Some(audience) = &args.contact.audience {
         if !model.audiences.contains_key(audience) {
             eprintln!("error: the bot has no audience `{audience}`");
             return EXIT_USAGE;
@@ -70,13 +78,13 @@ pub fn converse(model: &crate::model::Model, args: &ChatOptions) -> u8 {
     }
     let engine = Engine::new(model);
     let contact = Contact {
-        id: args.phone.clone(),
-        name: args.contact_name.clone(),
-        phone: args.phone.clone(),
+        id: args.contact.phone.clone(),
+        name: args.contact.contact_name.clone(),
+        phone: args.contact.phone.clone(),
         language: String::new(),
     };
     let mut state = engine.new_state(contact);
-    state.audience = args.audience.clone();
+    state.audience = args.contact.audience.clone();
     let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin()) && !args.json;
     if interactive {
         eprintln!(
@@ -105,7 +113,7 @@ pub fn converse(model: &crate::model::Model, args: &ChatOptions) -> u8 {
             let Some((method, url, body)) = call else {
                 break;
             };
-            inbound = if args.mock.is_some() {
+            inbound = if args.contact.mock.is_some() {
                 super::mocks::answer(&mocks, &method, &url)
             } else {
                 crate::calls::call(

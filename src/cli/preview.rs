@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Try a bot in the browser: a WhatsApp-like chat beside its flow picture, reloaded as you edit
+/// (the contact options only set who starts the chat: the page can change them)
 #[derive(clap::Args)]
 pub struct PreviewArgs {
     /// The bot: a `.charla` file or a folder of them
@@ -17,19 +18,8 @@ pub struct PreviewArgs {
     /// The port on 127.0.0.1 (default 7474, or a free one when 7474 is taken; 0 picks a free one)
     #[arg(long)]
     port: Option<u16>,
-    /// Answer `call`s from a file of `mock` lines (as in tests) instead of the real API
-    /// (without it, calls go to the bot's `api` over the network, 5 s at most)
-    #[arg(long)]
-    mock: Option<PathBuf>,
-    /// Start as a contact in this audience (the page can change it)
-    #[arg(long)]
-    audience: Option<String>,
-    /// The contact's phone (the page can change it)
-    #[arg(long, default_value = "+10000000000")]
-    phone: String,
-    /// The contact's profile name (the page can change it)
-    #[arg(long, default_value = "Test")]
-    contact_name: String,
+    #[command(flatten)]
+    contact: super::chat::ContactOptions,
 }
 
 /// Exit 2 for usage and I/O errors (no such path, several bots, a mock file that does not read,
@@ -43,26 +33,26 @@ pub fn run(args: PreviewArgs) -> u8 {
     }
     let loader = SourceLoader {
         path: args.path.clone(),
-        mock: args.mock.clone(),
+        mock: args.contact.mock.clone(),
     };
     // A mock file that does not read now is a mistake on the command line; later (while
     // editing it) it is shown on the page like the bot's own errors.
-    if let Some(mock) = &args.mock {
+    if let Some(mock) = &args.contact.mock {
         if let Err(e) = std::fs::read(mock) {
             eprintln!("error: cannot read `{}`: {e}", mock.display());
             return EXIT_USAGE;
         }
     }
-    let calls = match &args.mock {
+    let calls = match &args.contact.mock {
         Some(mock) => format!("answered by the mocks in `{}`", mock.display()),
         None => "sent to the bot's real API".to_string(),
     };
     let config = Config {
         port: args.port,
         contact: ContactSettings {
-            name: args.contact_name,
-            phone: args.phone,
-            audience: args.audience,
+            name: args.contact.contact_name,
+            phone: args.contact.phone,
+            audience: args.contact.audience,
         },
         calls,
     };
