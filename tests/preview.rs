@@ -8,13 +8,13 @@ mod support;
 mod webdriver;
 
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::run::BIN;
-use support::server::{get, post, Answer};
+use support::server::{get, listening, post, Answer};
 use support::temp::TempDir;
 
 /// The demo contact of `examples/totalpass/chat.mock`.
@@ -41,31 +41,8 @@ impl Preview {
             .stderr(Stdio::piped())
             .spawn()
             .expect("charla preview starts");
-        let stderr = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stderr).lines() {
-                    let Ok(line) = line else { break };
-                    if let Some(rest) = line.split(" on http://").nth(1) {
-                        let address = rest.split('/').next().unwrap_or("").to_string();
-                        let _ = tx.send(address);
-                    }
-                    log.lock().unwrap().push(line);
-                }
-            });
-        }
-        let Ok(address) = rx.recv_timeout(Duration::from_secs(20)) else {
-            let _ = child.kill();
-            panic!("charla preview did not start: {:?}", log.lock().unwrap());
-        };
-        Preview {
-            child,
-            base: format!("http://{address}"),
-            log,
-        }
+        let (base, log) = listening(&mut child, "charla preview");
+        Preview { child, base, log }
     }
 
     /// TotalPass with its mock file, as the demo member's phone.

@@ -192,6 +192,36 @@ pub fn env_for(api: &FakeApi) -> Vec<(String, String)> {
     .collect()
 }
 
+/// Follows a started process's standard error until it says it listens (`… on http://ADDR…`),
+/// and keeps every line it prints: the base URL, and the log as it grows. A process that does
+/// not listen within 20 s is killed and the test fails with what it printed.
+pub fn listening(child: &mut Child, what: &str) -> (String, Arc<Mutex<Vec<String>>>) {
+    let stderr = child.stderr.take().expect("standard error piped");
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    {
+        let log = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.split(" on http://").nth(1) {
+                    let address = rest
+                        .split(|c: char| c == '/' || c.is_whitespace())
+                        .next()
+                        .unwrap_or("");
+                    let _ = tx.send(address.to_string());
+                }
+                log.lock().unwrap().push(line);
+            }
+        });
+    }
+    let Ok(address) = rx.recv_timeout(Duration::from_secs(20)) else {
+        let _ = child.kill();
+        panic!("{what} did not start: {:?}", log.lock().unwrap());
+    };
+    (format!("http://{address}"), log)
+}
+
 /// A running server: killed when dropped.
 pub struct Server {
     pub child: Child,
@@ -226,32 +256,10 @@ impl Server {
             command.env(key, value);
         }
         let mut child = command.spawn().expect("the server starts");
-        let stderr = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stderr).lines() {
-                    let Ok(line) = line else { break };
-                    if let Some(rest) = line.split(" on http://").nth(1) {
-                        let address = rest.split_whitespace().next().unwrap_or("").to_string();
-                        let _ = tx.send(address);
-                    }
-                    log.lock().unwrap().push(line);
-                }
-            });
-        }
-        let address = match rx.recv_timeout(Duration::from_secs(20)) {
-            Ok(address) => address,
-            Err(_) => {
-                let _ = child.kill();
-                panic!("the server did not start: {:?}", log.lock().unwrap());
-            }
-        };
+        let (base, log) = listening(&mut child, "the server");
         Server {
             child,
-            base: format!("http://{address}"),
+            base,
             db: db.to_path_buf(),
             log,
         }
