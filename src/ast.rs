@@ -167,6 +167,16 @@ pub struct Menu {
     pub body: Block<MenuStmt>,
 }
 
+impl Menu {
+    /// The menu's options, in order.
+    pub fn options(&self) -> impl Iterator<Item = &MenuOption> {
+        self.body.stmts.iter().filter_map(|node| match &node.kind {
+            MenuStmt::Option(option) => Some(option),
+            MenuStmt::Step(_) => None,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum MenuStmt {
     Option(MenuOption),

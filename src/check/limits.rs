@@ -7,7 +7,7 @@ use super::error::{EmptyText, LimitError, LongText};
 use super::structure::always_says;
 use super::text::placeholders;
 use super::walk::{block_steps, else_steps, top_steps};
-use crate::ast::{self, AskType, MenuStmt, Setting, Step, Str, TemplateStmt};
+use crate::ast::{self, AskType, Setting, Step, Str, TemplateStmt};
 use crate::diagnostic::Diagnostic;
 use crate::fold::fold;
 use crate::model::Presentation;
@@ -103,15 +103,7 @@ fn menu_says(
 }
 
 fn options(menu: &ast::Menu, limits: &Limits, out: &mut Vec<Diagnostic>) {
-    let options: Vec<&ast::MenuOption> = menu
-        .body
-        .stmts
-        .iter()
-        .filter_map(|n| match &n.kind {
-            MenuStmt::Option(o) => Some(o),
-            _ => None,
-        })
-        .collect();
+    let options: Vec<&ast::MenuOption> = menu.options().collect();
     if options.len() > limits.max_options {
         out.push(
             LimitError::TooManyOptions {

@@ -187,27 +187,25 @@ impl<'a> Printer<'a> {
             .map(|c| c.span)
     }
 
+    /// The indexes of the comments that start between two source offsets.
+    fn comment_range(&self, from: usize, to: usize) -> std::ops::Range<usize> {
+        let starts_before = |at: usize| {
+            self.comments
+                .partition_point(|c| (c.span.start as usize) < at)
+        };
+        starts_before(from)..starts_before(to)
+    }
+
     /// The comments that start between two source offsets.
     pub(super) fn comments_in(&self, from: usize, to: usize) -> Vec<Comment> {
-        let first = self
-            .comments
-            .partition_point(|c| (c.span.start as usize) < from);
-        let last = self
-            .comments
-            .partition_point(|c| (c.span.start as usize) < to);
-        self.comments.get(first..last).unwrap_or_default().to_vec()
+        let range = self.comment_range(from, to);
+        self.comments.get(range).unwrap_or_default().to_vec()
     }
 
     /// Writes, each on its own line at the current depth plus `extra`, the comments not yet
     /// written that start between `from` and `to` in the source.
     pub(super) fn comments_between(&mut self, from: usize, to: usize, extra: usize) {
-        let first = self
-            .comments
-            .partition_point(|c| (c.span.start as usize) < from);
-        let last = self
-            .comments
-            .partition_point(|c| (c.span.start as usize) < to);
-        for index in first..last {
+        for index in self.comment_range(from, to) {
             if self.written.get(index).copied().unwrap_or(true) {
                 continue;
             }

@@ -6,7 +6,7 @@ use super::analysis::Analysis;
 use super::definition::occurrence_at;
 use super::index::Occurrence;
 use super::position::Encoding;
-use crate::ast::{self, IntentStmt, Item, MenuStmt, Setting, Step, TemplateStmt};
+use crate::ast::{self, IntentStmt, Item, Setting, Step, TemplateStmt};
 use crate::check::walk::{each_step, top_steps};
 use crate::check::Flow;
 use crate::model::Presentation;
@@ -143,15 +143,7 @@ fn audiences(names: &[ast::Name]) -> String {
 }
 
 pub fn menu_preview(menu: &ast::Menu, limits: &Limits, list_button: &Option<String>) -> String {
-    let options: Vec<&ast::MenuOption> = menu
-        .body
-        .stmts
-        .iter()
-        .filter_map(|n| match &n.kind {
-            MenuStmt::Option(o) => Some(o),
-            MenuStmt::Step(_) => None,
-        })
-        .collect();
+    let options: Vec<&ast::MenuOption> = menu.options().collect();
     let mut says: Vec<&ast::Str> = Vec::new();
     each_step(&top_steps(Flow::Menu(menu)), &mut |step, _| {
         if let Step::Say(text) = step {
